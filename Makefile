@@ -1,0 +1,80 @@
+# sipsidecar build.  `make` builds build/native/sipsidecar; `make check` installs
+# what the tests need (Debian packages), then builds and runs every test; see
+# README.md and docs/development.md.
+#
+# Cross builds: make ARCH=arm64 (or armhf) uses Debian's cross compiler and a
+# sysroot of the target's libraries made by platform/sysroot.sh.
+
+ARCH ?= native
+SAN ?=
+BUILD ?= build/$(ARCH)$(if $(SAN),-san)
+
+include platform/$(ARCH).mk
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wformat=2 -Wvla
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -I. $(WARN) $(CFLAGS) $(PLATFORM_CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(PLATFORM_LDFLAGS)
+LIBS := -lwolfssl -luv -lyaml
+
+ifneq ($(SAN),)
+ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+
+CORE_SRC := $(sort $(wildcard sidecar/*.c sidecar/*/*.c)) platform/posix.c
+CORE_SRC := $(filter-out sidecar/main.c,$(CORE_SRC))
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/sipsidecar
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libsidecar.a: $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/sipsidecar: $(BUILD)/sidecar/main.o $(BUILD)/libsidecar.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libsidecar.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Build the unit tests without running them (the cross builds run them under
+# qemu-user from tests/unit/run.sh).
+unit-build: $(TEST_BIN) $(BUILD)/sipsidecar
+
+# Run the unit tests of this ARCH/SAN build.
+unit: unit-build
+	tests/unit/run.sh $(BUILD) $(RUNNER)
+
+deps:
+	platform/deps.sh build
+
+check:
+	platform/deps.sh check
+	tests/check.sh
+
+fuzz:
+	platform/deps.sh fuzz
+	tests/fuzz/run.sh $(FUZZ_RUNS)
+
+demo:
+	@echo "make demo needs the relay (the next milestone): for now, see config/ and 'make check'."
+
+strip: $(BUILD)/sipsidecar
+	$(STRIP) -o $(BUILD)/sipsidecar.stripped $<
+	@ls -l $(BUILD)/sipsidecar.stripped
+
+clean:
+	rm -rf build
+
+.PHONY: all unit unit-build deps check fuzz demo strip clean
+
+-include $(CORE_OBJ:.o=.d) $(BUILD)/sidecar/main.d $(TEST_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)

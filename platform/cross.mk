@@ -1,0 +1,11 @@
+# Shared by the cross targets: Debian's cross compiler, headers and libraries
+# from a sysroot of the target's Debian packages (platform/sysroot.sh), and
+# qemu-user to run the tests.  TRIPLET, DEB_ARCH and QEMU come from the
+# including file.
+SYSROOT ?= build/sysroot/$(DEB_ARCH)
+CC := $(TRIPLET)-gcc
+AR := $(TRIPLET)-ar
+STRIP := $(TRIPLET)-strip
+PLATFORM_CFLAGS := -isystem $(SYSROOT)/usr/include -isystem $(SYSROOT)/usr/include/$(TRIPLET)
+PLATFORM_LDFLAGS := -L$(SYSROOT)/usr/lib/$(TRIPLET) -Wl,-rpath-link,$(SYSROOT)/usr/lib/$(TRIPLET)
+RUNNER := $(QEMU) -L /usr/$(TRIPLET) -E LD_LIBRARY_PATH=$(abspath $(SYSROOT))/usr/lib/$(TRIPLET)

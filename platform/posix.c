@@ -1,0 +1,17 @@
+/* POSIX implementation of platform.h: syslog(3), which glibc and musl both
+ * provide and OpenWrt's logd receives. */
+#include <syslog.h>
+
+#include "platform.h"
+
+void sc_platform_syslog_open(const char *ident)
+{
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void sc_platform_syslog(int level, const char *tag, const char *line)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+	syslog(prio[level < 0 ? 0 : level > 3 ? 3 : level], "[%s] %s", tag, line);
+}

@@ -1,0 +1,189 @@
+/* Configuration (SPEC §3): YAML parsed once into plain structs.
+ *
+ * Loading collects every problem it finds instead of stopping at the first,
+ * each with the 1-based line and column of the YAML node it is about, so that
+ * `sipsidecar check` can print them all as FILE:LINE:COL: message.  The
+ * running code never sees YAML; on SIGHUP a new struct sc_conf is loaded in
+ * full and swapped in only when it has no errors.
+ */
+#ifndef SC_CONF_H
+#define SC_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "log.h"
+
+#define SC_CONF_DEFAULT_PATH "/etc/sipsidecar/sipsidecar.yaml"
+#define SC_CONF_DEFAULT_CA "/etc/ssl/certs/ca-certificates.crt"
+/* A certificate expiring sooner than this is a warning in `check`. */
+#define SC_CONF_EXPIRY_WARN_DAYS 30
+
+enum sc_transport {
+	SC_TP_UDP = 0,
+	SC_TP_TCP = 1,
+	SC_TP_TLS = 2,
+};
+
+/* Where in the YAML file something was written (1-based), for messages
+ * printed long after loading ("device kitchen-ata (sipsidecar.yaml:31:5)"). */
+struct sc_conf_pos {
+	int line;
+	int col;
+};
+
+/* A socket address: IPv4 or IPv6 with a port. */
+struct sc_conf_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+struct sc_conf_listen {
+	enum sc_transport transport;
+	struct sc_conf_addr addr;
+	struct sc_conf_pos pos;
+};
+
+/* A source match: an address, an address:port, or a CIDR (prefix < full
+ * length).  port 0 matches any port. */
+struct sc_conf_match {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	unsigned prefix; /* 0..32 or 0..128 */
+	uint16_t port;
+};
+
+struct sc_conf_server_name {
+	char *name;
+	char *certificate;
+	char *private_key;
+	struct sc_conf_pos pos;
+};
+
+enum sc_conn_mode {
+	SC_CONN_PER_DEVICE = 0,
+	SC_CONN_SHARED = 1,
+};
+
+struct sc_conf_upstream {
+	char *name;
+	char *uri;          /* as written */
+	bool uri_sips;      /* written as sips:host[:port] (RFC 3263 lookup when no port) */
+	char *host;         /* host part of uri, IPv6 without brackets */
+	uint16_t port;      /* 0 when the uri has none (sips: resolved by SRV, else 5061) */
+	char *server_name;  /* SNI and expected identity; defaults to host */
+	char *ca_file;      /* defaults to SC_CONF_DEFAULT_CA when verify is on */
+	bool verify;        /* default true */
+	char *certificate;  /* optional client certificate chain (mutual TLS) */
+	char *private_key;
+	int min_version;    /* 12 for "1.2" (default), 13 for "1.3" */
+	char *ciphers;      /* NULL: wolfSSL's defaults */
+	enum sc_conn_mode connection;
+	unsigned keepalive;         /* seconds, default 30; 0 disables keep-alives */
+	unsigned handshake_timeout; /* seconds, default 10 */
+	bool trusted;               /* default false */
+	struct sc_conf_pos pos;
+};
+
+struct sc_conf_device {
+	char *name;
+	struct sc_conf_match match;
+	char *upstream_name;
+	size_t upstream;    /* index into conf->upstreams */
+	char *alert_info;   /* resolved header value ("Bellcore-dr4", "<http://...>"), NULL for none */
+	char *snom_url;     /* for alert_info: snom */
+	bool has_address;   /* static device */
+	struct sc_conf_addr address;
+	struct sc_conf_pos pos;
+};
+
+struct sc_conf {
+	char *path; /* as given, "-" for stdin */
+
+	enum sc_log_level log_level;   /* default info */
+	enum sc_log_target log_target; /* default stderr */
+
+	struct {
+		struct sc_conf_listen *listen; /* default udp:0.0.0.0:5060 */
+		size_t nlisten;
+		char *advertise;               /* NULL: derive from the listen address */
+		struct sc_conf_match *allow;   /* empty: no restriction beyond devices */
+		size_t nallow;
+	} lan;
+
+	struct {
+		bool enabled;                  /* a wan: section was given */
+		struct sc_conf_listen *listen;
+		size_t nlisten;
+		char *advertise;               /* host[:port]; NULL: local address of each connection */
+		char *certificate;
+		char *private_key;
+		char *ca_file;
+		bool verify_client;
+		bool require_client_certificate;
+		struct sc_conf_server_name *server_names;
+		size_t nserver_names;
+	} wan;
+
+	struct sc_conf_upstream *upstreams;
+	size_t nupstreams;
+	struct sc_conf_device *devices;
+	size_t ndevices;
+
+	struct {
+		bool enabled;
+		struct sc_conf_addr addr;
+	} status;
+
+	char *user; /* drop privileges to this user after binding (B12); NULL: stay */
+};
+
+/* One problem found while loading. */
+struct sc_diag {
+	int line; /* 1-based; 0 when the problem is about the whole file */
+	int col;
+	bool warning;
+	char *msg;
+};
+
+struct sc_diags {
+	char *file; /* name printed before each message ("<stdin>" for "-") */
+	struct sc_diag *d;
+	size_t n;
+	size_t cap;
+	size_t nerrors;
+	size_t nwarnings;
+};
+
+/* Skip the checks that open files (existence, certificate parsing, key
+ * match); the fuzzer uses this to stay deterministic. */
+#define SC_CONF_NO_FILES 0x1u
+
+/* Loads path ("-" reads stdin).  Returns 0 and stores a new config in *out
+ * when there are no errors (warnings are allowed), or -EINVAL with *out NULL
+ * and the problems in dg.  dg must be zero-initialised or freed before. */
+int sc_conf_load_file(const char *path, unsigned flags, struct sc_conf **out,
+		      struct sc_diags *dg);
+/* Same, from memory; name is what messages print as the file name. */
+int sc_conf_load_buf(const char *name, const char *buf, size_t len, unsigned flags,
+		     struct sc_conf **out, struct sc_diags *dg);
+void sc_conf_free(struct sc_conf *c);
+
+/* Prints every diagnostic as FILE:LINE:COL: error|warning: message. */
+void sc_diags_print(const struct sc_diags *dg, FILE *f);
+void sc_diags_free(struct sc_diags *dg);
+
+/* Parses a duration: "30s", "5m", "1h" or plain seconds.  Returns 0 or -EINVAL. */
+int sc_conf_parse_duration(const char *s, unsigned *seconds);
+/* Parses "host:port", "[v6]:port", or a bare address with default_port.
+ * Only numeric addresses; returns 0 or -EINVAL. */
+int sc_conf_parse_addr(const char *s, uint16_t default_port, struct sc_conf_addr *out);
+/* Parses a device match or allow entry: address, address:port, or CIDR. */
+int sc_conf_parse_match(const char *s, struct sc_conf_match *out);
+/* Does a source address match?  (Used by the relay for B1.) */
+bool sc_conf_match_addr(const struct sc_conf_match *m, const struct sockaddr *sa);
+
+#endif

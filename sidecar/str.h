@@ -1,0 +1,75 @@
+/* Borrowed byte slices: a pointer into a buffer someone else owns, and a length.
+ *
+ * The SIP parser hands out slices of the receive buffer instead of copies, so
+ * parsing never allocates and a rewritten message can refer back to the
+ * original bytes by offset.
+ */
+#ifndef SC_STR_H
+#define SC_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef struct sc_str {
+	const char *p;
+	size_t n;
+} sc_str;
+
+#define SC_STR_NULL ((sc_str){ NULL, 0 })
+#define SC_STR_LIT(s) ((sc_str){ (s), sizeof(s) - 1 })
+
+static inline sc_str sc_str_make(const char *p, size_t n)
+{
+	sc_str s = { p, n };
+	return s;
+}
+
+static inline sc_str sc_str_cstr(const char *z)
+{
+	return sc_str_make(z, z ? strlen(z) : 0);
+}
+
+/* A slice is "set" when it points somewhere, even if it is empty: an empty
+ * parameter value (";lr") and an absent one are different things in SIP. */
+static inline bool sc_str_set(sc_str s)
+{
+	return s.p != NULL;
+}
+
+static inline int sc_lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+static inline bool sc_str_eq(sc_str a, sc_str b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+/* ASCII case-insensitive comparison; SIP header names, methods and most
+ * tokens compare this way regardless of the C locale. */
+static inline bool sc_str_caseeq(sc_str a, sc_str b)
+{
+	size_t i;
+
+	if (a.n != b.n)
+		return false;
+	for (i = 0; i < a.n; i++)
+		if (sc_lower((unsigned char)a.p[i]) != sc_lower((unsigned char)b.p[i]))
+			return false;
+	return true;
+}
+
+static inline bool sc_str_caseeqz(sc_str a, const char *z)
+{
+	return sc_str_caseeq(a, sc_str_cstr(z));
+}
+
+/* Offset of a slice inside the buffer it was cut from. */
+static inline size_t sc_str_off(sc_str s, const char *base)
+{
+	return (size_t)(s.p - base);
+}
+
+#endif

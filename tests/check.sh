@@ -1,0 +1,75 @@
+#!/bin/sh
+# Everything `make check` runs, in order, with one summary line at the end:
+#   check: N passed, N failed
+# Steps: native unit tests (gcc), the config tests against the real binary,
+# unit and config tests again under ASan+UBSan (clang), arm64 and armhf cross
+# builds with their unit tests under qemu-user, a compile of every source
+# against musl's headers, and a replay of every fuzz
+# seed.  A step that cannot build counts as a failure.
+set -u
+jobs=${JOBS:-2}
+log=build/check
+mkdir -p "$log"
+passed=0
+failed=0
+status=0
+
+# Adds up the last "N passed, N failed" line of a step's output.
+tally() {
+	name=$1
+	file=$2
+	rc=$3
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$file" | tail -n 1)
+	p=0
+	f=0
+	if [ -n "$line" ]; then
+		p=$(printf '%s' "$line" | sed -E 's/.* ([0-9]+) passed.*/\1/; s/^([0-9]+) passed.*/\1/')
+		f=$(printf '%s' "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ "$rc" -ne 0 ] && status=1
+	printf '== %s: %s passed, %s failed (exit %s)\n' "$name" "$p" "$f" "$rc"
+}
+
+step() {
+	name=$1
+	shift
+	echo "== $name"
+	"$@" >"$log/$name.log" 2>&1
+	rc=$?
+	# Show failures in full, successes by their summary lines only.
+	if [ $rc -ne 0 ]; then
+		cat "$log/$name.log"
+	else
+		grep -E 'passed, [0-9]+ failed|executions' "$log/$name.log"
+	fi
+	tally "$name" "$log/$name.log" $rc
+}
+
+# Test certificates are made once, natively, and shared by every build
+# (qemu runs cannot call openssl themselves).
+certs=$(pwd)/build/test-certs
+tests/data/certs/mkcerts.sh "$certs" >"$log/certs.log" 2>&1 || {
+	cat "$log/certs.log"
+	echo "check: 0 passed, 1 failed"
+	exit 1
+}
+export SC_TEST_CERTS="$certs"
+
+step native make -j"$jobs" unit
+step config env SIPSIDECAR=build/native/sipsidecar tests/config/run.sh
+step sanitizers make -j"$jobs" unit SAN=1 CC=clang
+step config-sanitizers env SIPSIDECAR=build/native-san/sipsidecar tests/config/run.sh
+for arch in arm64 armhf; do
+	step "sysroot-$arch" platform/sysroot.sh "$arch"
+	step "$arch" make -j"$jobs" unit ARCH="$arch"
+done
+step musl platform/musl.sh
+step fuzz-replay tests/fuzz/run.sh replay
+
+echo "check: $passed passed, $failed failed"
+exit $status
