@@ -75,6 +75,9 @@ strip: $(BUILD)/sipsidecar
 clean:
 	rm -rf build
 
+# Keep test objects between runs (they are intermediate files to make).
+.SECONDARY:
+
 .PHONY: all unit unit-build deps check fuzz demo strip clean
 
 -include $(CORE_OBJ:.o=.d) $(BUILD)/sidecar/main.d $(TEST_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
