@@ -1290,7 +1290,7 @@ static void finish_wan(struct ld *ld, void *obj, yaml_node_t *n, const struct kv
 	c->wan.enabled = true;
 	check_pair_keys(ld, &kv[W_CERT], &kv[W_KEY], "in wan");
 	/* An absent or empty list; entries that were wrong are errors already. */
-	if (!c->wan.listen)
+	if (c->wan.nlisten == 0)
 		WARN(ld, kv[W_LISTEN].v ? kv[W_LISTEN].v : n,
 		     "wan has no listen address, so providers cannot open connections to it");
 	else if (!kv[W_CERT].v && !kv[W_KEY].v)
