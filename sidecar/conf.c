@@ -1284,13 +1284,18 @@ static const struct field wan_fields[] = {
 static void finish_wan(struct ld *ld, void *obj, yaml_node_t *n, const struct kv *kv)
 {
 	struct sc_conf *c = obj;
+	const yaml_node_t *lv;
 
 	if (is_null(n))
 		return;
 	c->wan.enabled = true;
 	check_pair_keys(ld, &kv[W_CERT], &kv[W_KEY], "in wan");
-	/* An absent or empty list; entries that were wrong are errors already. */
-	if (c->wan.nlisten == 0)
+	/* An absent, null or empty list; when it had entries, the wrong ones are
+	 * errors already. */
+	lv = kv[W_LISTEN].v;
+	if (c->wan.nlisten == 0 && (!lv || is_null(lv) ||
+				    (lv->type == YAML_SEQUENCE_NODE &&
+				     lv->data.sequence.items.top == lv->data.sequence.items.start)))
 		WARN(ld, kv[W_LISTEN].v ? kv[W_LISTEN].v : n,
 		     "wan has no listen address, so providers cannot open connections to it");
 	else if (!kv[W_CERT].v && !kv[W_KEY].v)

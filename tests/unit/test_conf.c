@@ -985,6 +985,10 @@ static void test_listen_entries(void)
 		    "[::1]:8061)", 7, 18));
 	CHECK_EQ_INT(load_bad("lan: {listen: []}\n"), -EINVAL);
 	HAS_ERR(1, 15, "lan listen is empty");
+	/* An empty wan list is a warning, like an absent one, not a certificate error. */
+	CHECK_EQ_INT(load_bad("wan:\n  listen: []\n"), 0);
+	HAS_WARN(2, 11, "wan has no listen address");
+	CHECK_EQ_INT(dg.nerrors, 0);
 	CHECK_EQ_INT(load_bad("status: {}\n"), -EINVAL);
 	HAS_ERR(1, 9, "status needs listen");
 }
