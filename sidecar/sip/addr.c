@@ -72,11 +72,5 @@ int sc_sip_addr_parse(struct sc_sip_addr *a, sc_str s)
 	if (sc_sip_uri_parse(&a->uri, a->uri_str) < 0)
 		return -EBADMSG;
 
-	p = sc_sip_skip_lws(p, e);
-	if (p == e)
-		return 0;
-	if (*p != ';')
-		return -EBADMSG;
-	a->params = sc_sip_trim(sc_str_make(p + 1, (size_t)(e - p - 1)));
-	return sc_sip_param_check(a->params);
+	return sc_sip_param_tail(p, e, &a->params);
 }

@@ -501,3 +501,14 @@ int sc_sip_unescape(sc_str s, char *out, size_t cap)
 	}
 	return (int)n;
 }
+
+int sc_sip_param_tail(const char *p, const char *e, sc_str *params)
+{
+	p = sc_sip_skip_lws(p, e);
+	if (p == e)
+		return 0;
+	if (*p != ';')
+		return -EBADMSG;
+	*params = sc_sip_trim(sc_str_make(p + 1, (size_t)(e - p - 1)));
+	return sc_sip_param_check(*params);
+}

@@ -62,6 +62,12 @@ int sc_sip_port_parse(sc_str s, uint16_t *port);
  * -EBADMSG. */
 int sc_sip_param_check(sc_str params);
 
+/* The end of a Via or name-addr value: nothing but whitespace, or ';' and a
+ * parameter list that sc_sip_param_check accepts, which goes in *params
+ * (trimmed, without the ';').  p..e is what follows the URI or sent-by.
+ * Returns 0 or -EBADMSG. */
+int sc_sip_param_tail(const char *p, const char *e, sc_str *params);
+
 /* Lexical helpers shared by the SIP parsers. */
 
 /* token characters (RFC 3261 §25.1): alphanum and -.!%*_+`'~ */

@@ -58,8 +58,6 @@ static int via_params(struct sc_sip_via *v)
 	sc_str n, val;
 	int ipv6;
 
-	if (sc_sip_param_check(v->params) < 0)
-		return -EBADMSG;
 	while (sc_sip_param_next(v->params, &pos, &n, &val) == 1) {
 		sc_str *slot = NULL;
 
@@ -145,12 +143,8 @@ int sc_sip_via_parse(struct sc_sip_via *v, sc_str s)
 		v->port = sc_str_make(h, (size_t)(p - h));
 		if (sc_sip_port_parse(v->port, &v->portnum) < 0)
 			return -EBADMSG;
-		p = sc_sip_skip_lws(p, e);
 	}
-	if (p == e)
-		return 0;
-	if (*p != ';')
+	if (sc_sip_param_tail(p, e, &v->params) < 0)
 		return -EBADMSG;
-	v->params = sc_sip_trim(sc_str_make(p + 1, (size_t)(e - p - 1)));
 	return via_params(v);
 }

@@ -185,6 +185,25 @@ out:
 	return mismatch;
 }
 
+/* A scratch client context to load files into, the way the TLS code will.
+ * what names the check in the error ("cannot check WHAT: ..."). */
+static int scratch_ctx(WOLFSSL_CTX **ctx, const char *what, char *err, size_t errlen)
+{
+	int rc = sc_tls_cert_init();
+
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot initialise wolfSSL");
+		return rc;
+	}
+	wolfSSL_ERR_clear_error();
+	*ctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
+	if (!*ctx) {
+		snprintf(err, errlen, "cannot check %s: out of memory", what);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int sc_tls_cert_check_pair(const char *cert, const char *key, char *err, size_t errlen,
 			   time_t *not_after)
 {
@@ -194,18 +213,9 @@ int sc_tls_cert_check_pair(const char *cert, const char *key, char *err, size_t 
 	long long nb, na, now;
 	int rc;
 
-	rc = sc_tls_cert_init();
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot initialise wolfSSL");
+	rc = scratch_ctx(&ctx, cert, err, errlen);
+	if (rc != 0)
 		goto out;
-	}
-	wolfSSL_ERR_clear_error();
-	ctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
-	if (!ctx) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "cannot check %s: out of memory", cert);
-		goto out;
-	}
 	if (wolfSSL_CTX_use_certificate_chain_file(ctx, cert) != WOLFSSL_SUCCESS ||
 	    !(x = wolfSSL_X509_load_certificate_file(cert, WOLFSSL_FILETYPE_PEM))) {
 		rc = -EINVAL;
@@ -270,18 +280,9 @@ int sc_tls_cert_check_ca(const char *ca_file, char *err, size_t errlen, size_t *
 
 	if (count)
 		*count = 0;
-	rc = sc_tls_cert_init();
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot initialise wolfSSL");
+	rc = scratch_ctx(&ctx, ca_file, err, errlen);
+	if (rc != 0)
 		goto out;
-	}
-	wolfSSL_ERR_clear_error();
-	ctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
-	if (!ctx) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "cannot check %s: out of memory", ca_file);
-		goto out;
-	}
 	/* IGNORE_ERR: a bundle with a few certificates wolfSSL cannot parse
 	 * (the system bundle, typically) still loads the others. */
 	if (wolfSSL_CTX_load_verify_locations_ex(ctx, ca_file, NULL, WOLFSSL_LOAD_FLAG_IGNORE_ERR) !=
@@ -312,17 +313,9 @@ int sc_tls_cert_check_ciphers(const char *list, char *err, size_t errlen)
 	WOLFSSL_CTX *ctx = NULL;
 	int rc;
 
-	rc = sc_tls_cert_init();
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot initialise wolfSSL");
+	rc = scratch_ctx(&ctx, "the cipher list", err, errlen);
+	if (rc != 0)
 		goto out;
-	}
-	ctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
-	if (!ctx) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "cannot check the cipher list: out of memory");
-		goto out;
-	}
 	if (wolfSSL_CTX_set_cipher_list(ctx, list) != WOLFSSL_SUCCESS) {
 		rc = -EINVAL;
 		snprintf(err, errlen, "none of the ciphers in '%s' is known to wolfSSL %s", list,
