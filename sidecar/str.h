@@ -47,6 +47,12 @@ static inline bool sc_str_eq(sc_str a, sc_str b)
 	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
 }
 
+/* Case-sensitive comparison with a C string (SIP methods compare this way). */
+static inline bool sc_str_eqz(sc_str a, const char *z)
+{
+	return sc_str_eq(a, sc_str_cstr(z));
+}
+
 /* ASCII case-insensitive comparison; SIP header names, methods and most
  * tokens compare this way regardless of the C locale. */
 static inline bool sc_str_caseeq(sc_str a, sc_str b)
