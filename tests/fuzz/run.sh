@@ -9,7 +9,7 @@ mode=${1:-1000000}
 out=build/fuzz
 mkdir -p "$out"
 CFLAGS="-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-SRC="sidecar/sip/msg.c sidecar/sip/uri.c sidecar/sip/via.c sidecar/sip/addr.c sidecar/sip/edit.c sidecar/conf.c sidecar/tls/cert.c sidecar/log.c platform/posix.c"
+SRC="sidecar/sip/msg.c sidecar/sip/uri.c sidecar/sip/via.c sidecar/sip/addr.c sidecar/sip/edit.c sidecar/relay/contact.c sidecar/relay/trust.c sidecar/conf.c sidecar/tls/cert.c sidecar/log.c platform/posix.c"
 
 seeds() {
 	case $1 in
