@@ -7,6 +7,7 @@
  *       tests/fuzz/fuzz_sip_msg.c
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "../../sidecar/sip/uri.h"
 #include "../../sidecar/sip/via.h"
 #include "../../sidecar/relay/contact.h"
+#include "../../sidecar/relay/outbound.h"
 #include "../../sidecar/relay/trust.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -108,11 +110,24 @@ static void fuzz_relay(void)
 	static char out[3 * SC_SIP_MAX_MSG];
 	struct sc_contact_token tok;
 	struct sc_edits ed;
-	char scratch[2048];
+	char scratch[2048], via_text[512];
 	size_t need, outlen;
 	int rc;
 
 	sc_edit_init(&ed);
+	if (msg.is_request) {
+		struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = 0xc413 };
+
+		rc = sc_outbound_via_add(&msg, "fuzz", (struct sockaddr *)&src, SC_TP_UDP,
+					 SC_STR_LIT("edge.invalid:5061"), via_text, sizeof(via_text),
+					 &ed);
+		FUZZ_ASSERT(rc == 0 || rc == -EBADMSG);
+	} else {
+		struct sc_via_token vt;
+
+		rc = sc_outbound_via_pop(&msg, &vt, &ed);
+		FUZZ_ASSERT(rc == 0 || rc == -ENOENT || rc == -EBADMSG);
+	}
 	rc = sc_contact_rewrite(&msg, "fuzz", SC_STR_LIT("edge.invalid:5061"), scratch,
 				sizeof(scratch), &ed);
 	FUZZ_ASSERT(rc >= 0 || rc == -EBADMSG || rc == -ENOSPC);

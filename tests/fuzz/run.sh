@@ -9,7 +9,7 @@ mode=${1:-1000000}
 out=build/fuzz
 mkdir -p "$out"
 CFLAGS="-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-SRC="sidecar/sip/msg.c sidecar/sip/uri.c sidecar/sip/via.c sidecar/sip/addr.c sidecar/sip/edit.c sidecar/relay/contact.c sidecar/relay/trust.c sidecar/conf.c sidecar/tls/cert.c sidecar/log.c platform/posix.c"
+SRC=$(ls sidecar/*.c sidecar/*/*.c platform/posix.c | grep -v "^sidecar/main.c$")
 
 seeds() {
 	case $1 in
@@ -23,7 +23,7 @@ passed=0
 failed=0
 for src in tests/fuzz/fuzz_*.c; do
 	t=$(basename "$src" .c)
-	if ! clang $CFLAGS -I. $SRC "$src" -lyaml -lwolfssl -o "$out/$t" 2>"$out/$t.build.log"; then
+	if ! clang $CFLAGS -I. $SRC "$src" -lyaml -lwolfssl -luv -o "$out/$t" 2>"$out/$t.build.log"; then
 		cat "$out/$t.build.log"
 		echo "$t: build failed"
 		failed=$((failed + 1))

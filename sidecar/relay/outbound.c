@@ -1,0 +1,164 @@
+/* The sidecar's own Via (SPEC B3).  See outbound.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../sip/uri.h"
+#include "../sip/via.h"
+#include "contact.h"
+#include "outbound.h"
+
+/* FNV-1a: tiny, and good enough to tell transactions apart; the branch needs
+ * to be unique, not secret. */
+static uint64_t fnv(uint64_t h, sc_str s)
+{
+	size_t i;
+
+	for (i = 0; i < s.n; i++) {
+		h ^= (unsigned char)s.p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* "a.b.c.d:port" or "[v6]:port". */
+static int addr_text(const struct sockaddr *sa, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+	int n;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		n = snprintf(out, cap, "%s:%u", ip, (unsigned)ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		n = snprintf(out, cap, "[%s]:%u", ip, (unsigned)ntohs(in6->sin6_port));
+	} else {
+		return -EINVAL;
+	}
+	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}
+
+int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
+			const struct sockaddr *src, enum sc_transport transport, sc_str sent_by,
+			char *scratch, size_t cap, struct sc_edits *ed)
+{
+	const struct sc_sip_hdr *h;
+	struct sc_sip_via v;
+	char where[64], tok[SC_CONTACT_TOKEN_MAX];
+	sc_str top;
+	uint64_t hash = 0xcbf29ce484222325ULL;
+	size_t pos = 0;
+	int i = -1, n, tn;
+
+	h = sc_sip_msg_next(m, SC_HDR_VIA, &i);
+	if (!h || sc_sip_split(h->value, &pos, &top) != 1 || sc_sip_via_parse(&v, top) < 0)
+		return -EBADMSG;
+	n = addr_text(src, where, sizeof(where));
+	if (n < 0)
+		return n;
+	/* The contact token's shape with an empty third field; "u" or "t" is
+	 * appended below as the transport. */
+	tn = sc_contact_token_make(device, sc_str_make(where, (size_t)n), SC_STR_LIT(""), tok,
+				   sizeof(tok));
+	if (tn < 0)
+		return tn;
+	/* An RFC 3261 branch identifies the transaction together with the
+	 * sent-by; an RFC 2543 device has none, so the whole top Via, Call-ID
+	 * and CSeq number stand in for it. */
+	hash = fnv(hash, sc_str_cstr(device));
+	hash = fnv(hash, sc_str_make(where, (size_t)n));
+	if (sc_str_set(v.branch) && v.branch.n > 7 && memcmp(v.branch.p, "z9hG4bK", 7) == 0) {
+		hash = fnv(hash, v.branch);
+		hash = fnv(hash, v.host);
+		hash = fnv(hash, v.port);
+	} else {
+		char num[16];
+
+		hash = fnv(hash, top);
+		hash = fnv(hash, m->call_id);
+		hash = fnv(hash, sc_str_make(num, (size_t)snprintf(num, sizeof(num), "%lu",
+								  (unsigned long)m->cseq)));
+	}
+	n = snprintf(scratch, cap, "Via: SIP/2.0/TLS %.*s;branch=z9hG4bK-sc%016llx;sc=%.*s%c\r\n",
+		     (int)sent_by.n, sent_by.p, (unsigned long long)hash, tn, tok,
+		     transport == SC_TP_TCP ? 't' : 'u');
+	if (n < 0 || (size_t)n >= cap)
+		return -ENOSPC;
+	return sc_edit_insert(ed, h->start, sc_str_make(scratch, (size_t)n));
+}
+
+/* Parses "DEVICE~HEX(addr)~u|t" into t. */
+static int via_token(sc_str v, struct sc_via_token *t)
+{
+	struct sc_contact_token ct;
+	char *colon, *host;
+	void *dst;
+	uint16_t port;
+
+	if (v.n < 2 || (v.p[v.n - 1] != 'u' && v.p[v.n - 1] != 't') || v.p[v.n - 2] != '~' ||
+	    sc_contact_token_parse(sc_str_make(v.p, v.n - 1), &ct) < 0)
+		return -EBADMSG;
+	t->device = ct.device;
+	t->transport = v.p[v.n - 1] == 't' ? SC_TP_TCP : SC_TP_UDP;
+	colon = strrchr(ct.hostport, ':');
+	if (!colon)
+		return -EBADMSG;
+	*colon = '\0';
+	if (sc_sip_port_parse(sc_str_cstr(colon + 1), &port) < 0 || port == 0)
+		return -EBADMSG;
+	port = htons(port);
+	memset(&t->src, 0, sizeof(t->src));
+	host = ct.hostport;
+	if (host[0] == '[') {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&t->src.ss;
+
+		if (colon[-1] != ']')
+			return -EBADMSG;
+		colon[-1] = '\0';
+		host++;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = port;
+		dst = &in6->sin6_addr;
+		t->src.len = sizeof(*in6);
+		return inet_pton(AF_INET6, host, dst) == 1 ? 0 : -EBADMSG;
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)(void *)&t->src.ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = port;
+		dst = &in->sin_addr;
+		t->src.len = sizeof(*in);
+		return inet_pton(AF_INET, host, dst) == 1 ? 0 : -EBADMSG;
+	}
+}
+
+int sc_outbound_via_pop(const struct sc_sip_msg *m, struct sc_via_token *t, struct sc_edits *ed)
+{
+	const struct sc_sip_hdr *h;
+	struct sc_sip_via v;
+	sc_str top, next, tok;
+	size_t pos = 0;
+	int i = -1;
+
+	h = sc_sip_msg_next(m, SC_HDR_VIA, &i);
+	if (!h || sc_sip_split(h->value, &pos, &top) != 1 || sc_sip_via_parse(&v, top) < 0 ||
+	    !sc_str_set(v.branch) || v.branch.n < 10 ||
+	    memcmp(v.branch.p, "z9hG4bK-sc", 10) != 0 || !sc_sip_param_find(v.params, "sc", &tok))
+		return -ENOENT;
+	if (via_token(tok, t) < 0)
+		return -EBADMSG;
+	/* Ours is the whole header line, or the first value of a combined
+	 * header: then it goes up to the next value. */
+	if (sc_sip_split(h->value, &pos, &next) != 1)
+		return sc_edit_delete(ed, h->start, h->end - h->start);
+	return sc_edit_delete(ed, sc_str_off(top, m->buf),
+			      sc_str_off(next, m->buf) - sc_str_off(top, m->buf));
+}

@@ -1,0 +1,43 @@
+/* The sidecar's own Via on requests from devices (SPEC B3).
+ *
+ * A request from a device gets one Via on top, "SIP/2.0/TLS SENT-BY", so the
+ * provider answers over TLS to the sidecar; the device's own Via stays below
+ * it byte for byte.  The branch is derived from the device's transaction
+ * (RFC 3261 §16.11), so a retransmission, a CANCEL or an ACK to a non-2xx
+ * response gets the branch of the request it belongs to.  A parameter
+ * "sc=DEVICE~HEX(address:port)~u|t" says where the request came from on the
+ * LAN, so a response finds its way back without any state: popping our Via
+ * gives the device, its address and transport.
+ */
+#ifndef SC_RELAY_OUTBOUND_H
+#define SC_RELAY_OUTBOUND_H
+
+#include <sys/socket.h>
+
+#include "../conf.h"
+#include "../sip/edit.h"
+#include "../sip/msg.h"
+
+/* Where a response goes back to on the LAN. */
+struct sc_via_token {
+	sc_str device;               /* slice of the message */
+	struct sc_conf_addr src;     /* the device's source address */
+	enum sc_transport transport; /* SC_TP_UDP or SC_TP_TCP */
+};
+
+/* Adds our Via above the device's.  src is where the request came from,
+ * sent_by the host:port the provider should answer to.  Text is carved from
+ * scratch (cap bytes), which must outlive the edits.  Returns 0, -EBADMSG
+ * when the device's top Via does not parse, -ENOSPC, or -EINVAL for an
+ * address family other than IPv4/IPv6. */
+int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
+			const struct sockaddr *src, enum sc_transport transport, sc_str sent_by,
+			char *scratch, size_t cap, struct sc_edits *ed);
+
+/* For a response from the provider: when its top Via is ours, adds the edit
+ * removing it, fills *t and returns 0.  Returns -ENOENT when the top Via is
+ * not ours (a response for an unknown transaction: drop and count it, B9),
+ * -EBADMSG when our token is damaged, -ENOSPC when ed is full. */
+int sc_outbound_via_pop(const struct sc_sip_msg *m, struct sc_via_token *t, struct sc_edits *ed);
+
+#endif
