@@ -19,6 +19,7 @@
 #include "../../sidecar/sip/via.h"
 #include "../../sidecar/relay/contact.h"
 #include "../../sidecar/relay/outbound.h"
+#include "../../sidecar/relay/route.h"
 #include "../../sidecar/relay/trust.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -110,7 +111,8 @@ static void fuzz_relay(void)
 	static char out[3 * SC_SIP_MAX_MSG];
 	struct sc_contact_token tok;
 	struct sc_edits ed;
-	char scratch[2048], via_text[512];
+	static const char *const self[] = { "192.0.2.1:5060" };
+	char scratch[2048], via_text[512], rr_text[256];
 	size_t need, outlen;
 	int rc;
 
@@ -122,6 +124,11 @@ static void fuzz_relay(void)
 					 SC_STR_LIT("edge.invalid:5061"), via_text, sizeof(via_text),
 					 &ed);
 		FUZZ_ASSERT(rc == 0 || rc == -EBADMSG);
+		rc = sc_route_consume(&msg, self, 1, &ed);
+		FUZZ_ASSERT(rc >= 0 || rc == -EBADMSG);
+		rc = sc_route_record(&msg, "edge.invalid:5061;transport=tls", "192.0.2.1:5060",
+				     rr_text, sizeof(rr_text), &ed);
+		FUZZ_ASSERT(rc == 0);
 	} else {
 		struct sc_via_token vt;
 

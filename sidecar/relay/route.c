@@ -1,0 +1,81 @@
+/* Route consumption and double Record-Route (SPEC B3).  See route.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../sip/addr.h"
+#include "route.h"
+
+static int route_is_self(const struct sc_sip_addr *a, const char *const *self, size_t nself)
+{
+	const char *end;
+	sc_str hp;
+	size_t i;
+	sc_str v;
+
+	if (!a->uri.is_sip)
+		return 0;
+	if (sc_sip_param_find(a->uri.params, "sc-rr", &v))
+		return 1;
+	end = sc_str_set(a->uri.port) ? a->uri.port.p + a->uri.port.n : a->uri.host.p + a->uri.host.n;
+	hp = sc_str_make(a->uri.host.p, (size_t)(end - a->uri.host.p));
+	for (i = 0; i < nself; i++)
+		if (sc_str_caseeqz(hp, self[i]))
+			return 1;
+	return 0;
+}
+
+int sc_route_consume(const struct sc_sip_msg *m, const char *const *self, size_t nself,
+		     struct sc_edits *ed)
+{
+	const struct sc_sip_hdr *h;
+	struct sc_sip_addr a;
+	sc_str v;
+	size_t pos, first;
+	int i = -1, removed = 0, on_line, rc;
+
+	while ((h = sc_sip_msg_next(m, SC_HDR_ROUTE, &i)) != NULL) {
+		pos = 0;
+		on_line = 0;
+		while ((rc = sc_sip_split(h->value, &pos, &v)) == 1) {
+			if (sc_sip_addr_parse(&a, v) < 0)
+				return -EBADMSG;
+			if (route_is_self(&a, self, nself)) {
+				removed++;
+				on_line++;
+				continue;
+			}
+			/* The first entry that is not ours stays, and so does
+			 * everything after it; ours before it on this line go,
+			 * with the commas between. */
+			if (on_line) {
+				first = sc_str_off(h->value, m->buf);
+				rc = sc_edit_delete(ed, first, sc_str_off(v, m->buf) - first);
+				if (rc < 0)
+					return rc;
+			}
+			return removed;
+		}
+		if (rc < 0)
+			return -EBADMSG;
+		/* Every entry of this line was ours. */
+		rc = sc_edit_delete(ed, h->start, h->end - h->start);
+		if (rc < 0)
+			return rc;
+	}
+	return removed;
+}
+
+int sc_route_record(const struct sc_sip_msg *m, const char *first, const char *second,
+		    char *scratch, size_t cap, struct sc_edits *ed)
+{
+	int i = -1;
+	const struct sc_sip_hdr *h = sc_sip_msg_next(m, SC_HDR_RECORD_ROUTE, &i);
+	size_t at = h ? h->start : m->nhdrs ? m->hdrs[m->nhdrs - 1].end : m->start_line_end;
+	int n = snprintf(scratch, cap, "Record-Route: <sip:%s;lr;sc-rr>, <sip:%s;lr;sc-rr>\r\n",
+			 first, second);
+
+	if (n < 0 || (size_t)n >= cap)
+		return -ENOSPC;
+	return sc_edit_insert(ed, at, sc_str_make(scratch, (size_t)n));
+}
