@@ -46,35 +46,25 @@ static int addr_text(const struct sockaddr *sa, char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
-int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
-			const struct sockaddr *src, enum sc_transport transport, sc_str sent_by,
-			char *scratch, size_t cap, struct sc_edits *ed)
+/* Hashes the device's transaction: an RFC 3261 branch identifies it
+ * together with the sent-by; an RFC 2543 device has none, so the whole top
+ * Via, Call-ID and CSeq number stand in for it.  where is the source
+ * address as text. */
+static int branch_key(const struct sc_sip_msg *m, const char *device, sc_str where,
+		      uint64_t *key)
 {
 	const struct sc_sip_hdr *h;
 	struct sc_sip_via v;
-	char where[64], tok[SC_CONTACT_TOKEN_MAX];
 	sc_str top;
 	uint64_t hash = 0xcbf29ce484222325ULL;
 	size_t pos = 0;
-	int i = -1, n, tn;
+	int i = -1;
 
 	h = sc_sip_msg_next(m, SC_HDR_VIA, &i);
 	if (!h || sc_sip_split(h->value, &pos, &top) != 1 || sc_sip_via_parse(&v, top) < 0)
 		return -EBADMSG;
-	n = addr_text(src, where, sizeof(where));
-	if (n < 0)
-		return n;
-	/* The contact token's shape with an empty third field; "u" or "t" is
-	 * appended below as the transport. */
-	tn = sc_contact_token_make(device, sc_str_make(where, (size_t)n), SC_STR_LIT(""), tok,
-				   sizeof(tok));
-	if (tn < 0)
-		return tn;
-	/* An RFC 3261 branch identifies the transaction together with the
-	 * sent-by; an RFC 2543 device has none, so the whole top Via, Call-ID
-	 * and CSeq number stand in for it. */
 	hash = fnv(hash, sc_str_cstr(device));
-	hash = fnv(hash, sc_str_make(where, (size_t)n));
+	hash = fnv(hash, where);
 	if (sc_str_set(v.branch) && v.branch.n > 7 && memcmp(v.branch.p, "z9hG4bK", 7) == 0) {
 		hash = fnv(hash, v.branch);
 		hash = fnv(hash, v.host);
@@ -87,11 +77,67 @@ int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
 		hash = fnv(hash, sc_str_make(num, (size_t)snprintf(num, sizeof(num), "%lu",
 								  (unsigned long)m->cseq)));
 	}
+	*key = hash;
+	return 0;
+}
+
+int sc_outbound_key(const struct sc_sip_msg *m, const char *device, const struct sockaddr *src,
+		    uint64_t *key)
+{
+	char where[64];
+	int n = addr_text(src, where, sizeof(where));
+
+	return n < 0 ? n : branch_key(m, device, sc_str_make(where, (size_t)n), key);
+}
+
+int sc_outbound_key_parse(sc_str branch, uint64_t *key)
+{
+	uint64_t k = 0;
+	size_t i;
+
+	if (branch.n != 10 + 16 || memcmp(branch.p, "z9hG4bK-sc", 10) != 0)
+		return -ENOENT;
+	for (i = 10; i < branch.n; i++) {
+		char c = branch.p[i];
+
+		if (c >= '0' && c <= '9')
+			k = k << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			k = k << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			return -ENOENT;
+	}
+	*key = k;
+	return 0;
+}
+
+int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
+			const struct sockaddr *src, enum sc_transport transport, sc_str sent_by,
+			char *scratch, size_t cap, struct sc_edits *ed)
+{
+	const struct sc_sip_hdr *h;
+	char where[64], tok[SC_CONTACT_TOKEN_MAX];
+	uint64_t key;
+	int i = -1, n, tn, rc;
+
+	n = addr_text(src, where, sizeof(where));
+	if (n < 0)
+		return n;
+	rc = branch_key(m, device, sc_str_make(where, (size_t)n), &key);
+	if (rc < 0)
+		return rc;
+	/* The contact token's shape with an empty third field; "u" or "t" is
+	 * appended below as the transport. */
+	tn = sc_contact_token_make(device, sc_str_make(where, (size_t)n), SC_STR_LIT(""), tok,
+				   sizeof(tok));
+	if (tn < 0)
+		return tn;
 	n = snprintf(scratch, cap, "Via: SIP/2.0/TLS %.*s;branch=z9hG4bK-sc%016llx;sc=%.*s%c\r\n",
-		     (int)sent_by.n, sent_by.p, (unsigned long long)hash, tn, tok,
+		     (int)sent_by.n, sent_by.p, (unsigned long long)key, tn, tok,
 		     transport == SC_TP_TCP ? 't' : 'u');
 	if (n < 0 || (size_t)n >= cap)
 		return -ENOSPC;
+	h = sc_sip_msg_next(m, SC_HDR_VIA, &i);
 	return sc_edit_insert(ed, h->start, sc_str_make(scratch, (size_t)n));
 }
 
@@ -150,8 +196,7 @@ int sc_outbound_via_pop(const struct sc_sip_msg *m, struct sc_via_token *t, stru
 
 	h = sc_sip_msg_next(m, SC_HDR_VIA, &i);
 	if (!h || sc_sip_split(h->value, &pos, &top) != 1 || sc_sip_via_parse(&v, top) < 0 ||
-	    !sc_str_set(v.branch) || v.branch.n < 10 ||
-	    memcmp(v.branch.p, "z9hG4bK-sc", 10) != 0 || !sc_sip_param_find(v.params, "sc", &tok))
+	    sc_outbound_key_parse(v.branch, &t->key) < 0 || !sc_sip_param_find(v.params, "sc", &tok))
 		return -ENOENT;
 	if (via_token(tok, t) < 0)
 		return -EBADMSG;

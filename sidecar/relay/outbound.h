@@ -12,6 +12,7 @@
 #ifndef SC_RELAY_OUTBOUND_H
 #define SC_RELAY_OUTBOUND_H
 
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "../conf.h"
@@ -23,7 +24,16 @@ struct sc_via_token {
 	sc_str device;               /* slice of the message */
 	struct sc_conf_addr src;     /* the device's source address */
 	enum sc_transport transport; /* SC_TP_UDP or SC_TP_TCP */
+	uint64_t key;                /* the transaction key in our branch */
 };
+
+/* The key of the device transaction m belongs to, as sc_outbound_via_add
+ * writes it into our branch ("z9hG4bK-sc" and 16 hex digits).  Returns 0,
+ * -EBADMSG when the device's top Via does not parse, or -EINVAL. */
+int sc_outbound_key(const struct sc_sip_msg *m, const char *device, const struct sockaddr *src,
+		    uint64_t *key);
+/* The key in one of our branches; -ENOENT when branch is not ours. */
+int sc_outbound_key_parse(sc_str branch, uint64_t *key);
 
 /* Adds our Via above the device's.  src is where the request came from,
  * sent_by the host:port the provider should answer to.  Text is carved from

@@ -199,8 +199,27 @@ static void test_pop(void)
 	CHECK_EQ_INT(t.transport, SC_TP_UDP);
 }
 
+static void test_key(void)
+{
+	struct sockaddr_in src = ata();
+	char msg[2048];
+	struct sc_sip_msg m;
+	uint64_t key = 0, back = 1;
+	const char *b;
+
+	snprintf(msg, sizeof(msg), invite_fmt, "INVITE", "abc", "INVITE");
+	CHECK_EQ_INT(sc_sip_msg_parse(&m, msg, strlen(msg)), 0);
+	CHECK_EQ_INT(sc_outbound_key(&m, "kitchen-ata", (struct sockaddr *)&src, &key), 0);
+	b = branch_of(add("INVITE", "abc", (struct sockaddr *)&src, SC_TP_UDP));
+	CHECK_EQ_INT(sc_outbound_key_parse(sc_str_cstr(b), &back), 0);
+	CHECK(key == back);
+	CHECK_EQ_INT(sc_outbound_key_parse(SC_STR_LIT("z9hG4bKabc"), &back), -ENOENT);
+	CHECK_EQ_INT(sc_outbound_key_parse(SC_STR_LIT("z9hG4bK-sc00000000000000zz"), &back), -ENOENT);
+}
+
 int main(void)
 {
+	RUN(test_key);
 	RUN(test_add);
 	RUN(test_pop);
 	return check_done("relay_outbound");

@@ -1,0 +1,157 @@
+/* Transaction table (SPEC B9).  See txn.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "txn.h"
+
+#define TXN_MIN_CAP 64u
+
+uint64_t sc_txn_key(uint64_t branch_key, sc_str method)
+{
+	uint64_t h = branch_key ^ 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < method.n; i++) {
+		h ^= (unsigned char)method.p[i];
+		h *= 0x100000001b3ULL;
+	}
+	/* 0 marks a free slot. */
+	return h ? h : 1;
+}
+
+int sc_txn_init(struct sc_txn_table *t)
+{
+	t->slots = calloc(TXN_MIN_CAP, sizeof(*t->slots));
+	t->cap = t->slots ? TXN_MIN_CAP : 0;
+	t->n = 0;
+	return t->slots ? 0 : -ENOMEM;
+}
+
+void sc_txn_free(struct sc_txn_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++)
+		free(t->slots[i].resp);
+	free(t->slots);
+	t->slots = NULL;
+	t->cap = t->n = 0;
+}
+
+static size_t txn_home(const struct sc_txn_table *t, uint64_t key)
+{
+	/* The keys are FNV hashes already; fold the high bits in anyway. */
+	return (size_t)(key ^ (key >> 32)) & (t->cap - 1);
+}
+
+/* The slot holding key, or the free slot where it would go. */
+static struct sc_txn *txn_slot(const struct sc_txn_table *t, uint64_t key)
+{
+	size_t i = txn_home(t, key);
+
+	while (t->slots[i].key && t->slots[i].key != key)
+		i = (i + 1) & (t->cap - 1);
+	return &t->slots[i];
+}
+
+static int txn_grow(struct sc_txn_table *t)
+{
+	struct sc_txn_table bigger = { calloc(t->cap * 2, sizeof(*t->slots)), t->cap * 2, t->n };
+	size_t i;
+
+	if (!bigger.slots)
+		return -ENOMEM;
+	for (i = 0; i < t->cap; i++)
+		if (t->slots[i].key)
+			*txn_slot(&bigger, t->slots[i].key) = t->slots[i];
+	free(t->slots);
+	*t = bigger;
+	return 0;
+}
+
+int sc_txn_request(struct sc_txn_table *t, uint64_t key, uint64_t now, const char **resp,
+		   size_t *resp_len)
+{
+	struct sc_txn *x;
+
+	if ((t->n + 1) * 2 > t->cap && txn_grow(t) < 0)
+		return -ENOMEM;
+	x = txn_slot(t, key);
+	if (x->key) {
+		x->expires = now + SC_TXN_LIFETIME_MS;
+		*resp = x->resp;
+		*resp_len = x->resp_len;
+		return SC_TXN_RETRANS;
+	}
+	x->key = key;
+	x->expires = now + SC_TXN_LIFETIME_MS;
+	x->resp = NULL;
+	x->resp_len = 0;
+	x->status = 0;
+	t->n++;
+	*resp = NULL;
+	*resp_len = 0;
+	return SC_TXN_NEW;
+}
+
+int sc_txn_response(struct sc_txn_table *t, uint64_t key, int status, const char *buf,
+		    size_t len, uint64_t now)
+{
+	struct sc_txn *x = txn_slot(t, key);
+	char *copy;
+
+	if (!x->key)
+		return -ENOENT;
+	copy = malloc(len ? len : 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, buf, len);
+	free(x->resp);
+	x->resp = copy;
+	x->resp_len = len;
+	x->status = status;
+	x->expires = now + SC_TXN_LIFETIME_MS;
+	return 0;
+}
+
+/* Removes slot i and closes the gap, so that no lookup that passed through
+ * it stops early (backward-shift deletion; no tombstones to clean up). */
+static void txn_remove(struct sc_txn_table *t, size_t i)
+{
+	size_t j = i, mask = t->cap - 1;
+
+	free(t->slots[i].resp);
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!t->slots[j].key)
+			break;
+		home = txn_home(t, t->slots[j].key);
+		/* Move j back into the gap at i unless its home lies
+		 * cyclically in (i, j]. */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			t->slots[i] = t->slots[j];
+			i = j;
+		}
+	}
+	memset(&t->slots[i], 0, sizeof(t->slots[i]));
+	t->n--;
+}
+
+size_t sc_txn_expire(struct sc_txn_table *t, uint64_t now)
+{
+	size_t i = 0, gone = 0;
+
+	while (i < t->cap) {
+		if (t->slots[i].key && t->slots[i].expires <= now) {
+			/* A later entry may shift into i: look at i again. */
+			txn_remove(t, i);
+			gone++;
+			continue;
+		}
+		i++;
+	}
+	return gone;
+}
