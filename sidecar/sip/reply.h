@@ -1,0 +1,19 @@
+/* Local responses to requests (RFC 3261 §8.2.6): the 400, 403, 483 and 503
+ * the sidecar answers itself (SPEC B1, B8, B10). */
+#ifndef SC_SIP_REPLY_H
+#define SC_SIP_REPLY_H
+
+#include <stddef.h>
+
+#include "msg.h"
+
+/* Writes into out a response to request m: the status line, every Via,
+ * From, To (with a To tag added when it has none, from to_tag), Call-ID and
+ * CSeq copied from the request, an optional Warning header value (e.g.
+ * 399 sipsidecar "upstream certificate expired"), and Content-Length: 0.
+ * Returns the length, -EINVAL when m is not a request (or is an ACK, which
+ * is never answered), or -ENOSPC. */
+int sc_sip_reply(const struct sc_sip_msg *m, int status, const char *reason, const char *warning,
+		 const char *to_tag, char *out, size_t cap);
+
+#endif
