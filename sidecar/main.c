@@ -13,6 +13,7 @@
 #define LOG_TAG "main"
 #include "conf.h"
 #include "log.h"
+#include "probe.h"
 #include "version.h"
 
 #define EXIT_RUNTIME 1
@@ -22,6 +23,9 @@ static void usage(FILE *f)
 {
 	fputs("usage: sipsidecar [run] [-c FILE]\n"
 	      "       sipsidecar check [-c FILE]\n"
+	      "       sipsidecar probe TARGET [--ca FILE] [--sni NAME] [--cert FILE --key FILE]\n"
+	      "                       [--min-version 1.2|1.3] [--ciphers LIST] [--no-verify]\n"
+	      "                       [--options]\n"
 	      "       sipsidecar version\n"
 	      "       sipsidecar help\n"
 	      "-c FILE  configuration file (default " SC_CONF_DEFAULT_PATH "; - reads stdin)\n",
@@ -119,6 +123,9 @@ int main(int argc, char **argv)
 
 	if (i < argc && argv[i][0] != '-')
 		cmd = argv[i++];
+	/* probe has options of its own. */
+	if (strcmp(cmd, "probe") == 0)
+		return sc_probe_main(argc - i, argv + i);
 	for (; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			path = argv[++i];

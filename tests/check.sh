@@ -2,7 +2,8 @@
 # Everything `make check` runs, in order, with one summary line at the end:
 #   check: N passed, N failed
 # Steps: native unit tests (gcc), the config tests against the real binary,
-# unit and config tests again under ASan+UBSan (clang), arm64 and armhf cross
+# unit and config tests again under ASan+UBSan (clang), `probe` against real
+# TLS peers (openssl s_server, Kamailio) with both builds, arm64 and armhf cross
 # builds with their unit tests under qemu-user, a compile of every source
 # against musl's headers, and a replay of every fuzz
 # seed.  A step that cannot build counts as a failure.
@@ -64,6 +65,8 @@ step native make -j"$jobs" unit
 step config env SIPSIDECAR=build/native/sipsidecar tests/config/run.sh
 step sanitizers make -j"$jobs" unit SAN=1 CC=clang
 step config-sanitizers env SIPSIDECAR=build/native-san/sipsidecar tests/config/run.sh
+step tls env SIPSIDECAR=build/native/sipsidecar tests/tls/run.sh
+step tls-sanitizers env SIPSIDECAR=build/native-san/sipsidecar tests/tls/run.sh
 for arch in arm64 armhf; do
 	step "sysroot-$arch" platform/sysroot.sh "$arch"
 	step "$arch" make -j"$jobs" unit ARCH="$arch"

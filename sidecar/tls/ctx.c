@@ -1,0 +1,339 @@
+/* TLS contexts for upstreams (client) and the wan listener (server); see
+ * ctx.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include "cert.h"
+#include "ctx.h"
+#include "identity.h"
+
+struct sc_tls_ctx_sni {
+	char *name;
+	WOLFSSL_CTX *wolf;
+};
+
+/* wolfSSL's reason for the last failure as " (reason)", or "". */
+static const char *wolf_reason(char *buf, size_t len)
+{
+	unsigned long e = wolfSSL_ERR_get_error();
+	char r[128];
+
+	wolfSSL_ERR_clear_error();
+	buf[0] = '\0';
+	if (e != 0) {
+		wolfSSL_ERR_error_string_n(e, r, sizeof(r));
+		snprintf(buf, len, " (%s)", r);
+	}
+	return buf;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int load_ca(WOLFSSL_CTX *w, const char *ca_file, char *err, size_t errlen)
+{
+	char why[160];
+
+	/* IGNORE_ERR, as in cert.c: a bundle with a few certificates wolfSSL
+	 * cannot parse (the system bundle, typically) still loads the rest. */
+	if (wolfSSL_CTX_load_verify_locations_ex(w, ca_file, NULL, WOLFSSL_LOAD_FLAG_IGNORE_ERR) !=
+	    WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "no CA certificate in %s could be loaded%s", ca_file,
+			 wolf_reason(why, sizeof(why)));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int load_pair(WOLFSSL_CTX *w, const char *cert, const char *key, char *err,
+		     size_t errlen)
+{
+	char why[160];
+
+	if (wolfSSL_CTX_use_certificate_chain_file(w, cert) != WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "%s is not a PEM certificate chain%s", cert,
+			 wolf_reason(why, sizeof(why)));
+		return -EINVAL;
+	}
+	if (wolfSSL_CTX_use_PrivateKey_file(w, key, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "%s is not a PEM private key%s", key,
+			 wolf_reason(why, sizeof(why)));
+		return -EBADMSG;
+	}
+	if (wolfSSL_CTX_check_private_key(w) != WOLFSSL_SUCCESS) {
+		wolfSSL_ERR_clear_error();
+		snprintf(err, errlen, "private key %s does not belong to certificate %s", key,
+			 cert);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static struct sc_tls_ctx *ctx_alloc(bool server)
+{
+	struct sc_tls_ctx *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->refs = 1;
+	x->server = server;
+	x->handshake_timeout = SC_TLS_CTX_HANDSHAKE_DEFAULT;
+	return x;
+}
+
+int sc_tls_ctx_client(const struct sc_conf_upstream *up, struct sc_tls_ctx **out, char *err,
+		      size_t errlen)
+{
+	struct sc_tls_ctx *x = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = sc_tls_cert_init();
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot initialise wolfSSL");
+		goto out;
+	}
+	x = ctx_alloc(false);
+	if (!x || !(x->wolf = wolfSSL_CTX_new(wolfSSLv23_client_method()))) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	x->verify = up->verify;
+	if (up->handshake_timeout)
+		x->handshake_timeout = up->handshake_timeout;
+	if (wolfSSL_CTX_SetMinVersion(x->wolf, up->min_version == 13 ? WOLFSSL_TLSV1_3
+								      : WOLFSSL_TLSV1_2) !=
+	    WOLFSSL_SUCCESS) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "this wolfSSL cannot use TLS %s",
+			 up->min_version == 13 ? "1.3" : "1.2");
+		goto out;
+	}
+	if (up->ca_file) {
+		x->ca_file = strdup(up->ca_file);
+		if (!x->ca_file) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		rc = load_ca(x->wolf, up->ca_file, err, errlen);
+		if (rc != 0)
+			goto out;
+	} else if (up->verify) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "verifying the server needs a CA list (ca_file)");
+		goto out;
+	}
+	if (up->ciphers && wolfSSL_CTX_set_cipher_list(x->wolf, up->ciphers) != WOLFSSL_SUCCESS) {
+		wolfSSL_ERR_clear_error();
+		rc = -EINVAL;
+		snprintf(err, errlen, "none of the ciphers in '%s' is known to wolfSSL", up->ciphers);
+		goto out;
+	}
+	if (up->certificate) {
+		if (!up->private_key) {
+			rc = -EINVAL;
+			snprintf(err, errlen, "client certificate %s needs a private_key",
+				 up->certificate);
+			goto out;
+		}
+		rc = load_pair(x->wolf, up->certificate, up->private_key, err, errlen);
+		if (rc != 0)
+			goto out;
+		x->has_cert = true;
+	}
+	/* Always VERIFY_PEER: the connection's verify callback sees every
+	 * certificate and records what is wrong even when verification is
+	 * off, so that logs and `probe --no-verify` can still say it; it
+	 * refuses the peer only when x->verify is set. */
+	x->verify_mode = WOLFSSL_VERIFY_PEER;
+	wolfSSL_CTX_set_verify(x->wolf, x->verify_mode, NULL);
+	rc = 0;
+out:
+	wolfSSL_ERR_clear_error();
+	if (rc != 0) {
+		sc_tls_ctx_unref(x);
+		x = NULL;
+	}
+	*out = x;
+	return rc;
+}
+
+/* One server WOLFSSL_CTX: the default one or one server_names entry.  Every
+ * one gets the same CA list and verification, because a connection that
+ * switches context on SNI verifies its client with the new one. */
+static WOLFSSL_CTX *server_wolf(const struct sc_conf *conf, const char *cert, const char *key,
+				int mode, char *err, size_t errlen, int *rc)
+{
+	WOLFSSL_CTX *w = wolfSSL_CTX_new(wolfSSLv23_server_method());
+
+	if (!w) {
+		*rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	*rc = -EINVAL;
+	if (wolfSSL_CTX_SetMinVersion(w, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "this wolfSSL cannot use TLS 1.2");
+		goto fail;
+	}
+	if (!cert || !key) {
+		snprintf(err, errlen, "the wan section needs certificate and private_key");
+		goto fail;
+	}
+	*rc = load_pair(w, cert, key, err, errlen);
+	if (*rc != 0)
+		goto fail;
+	if (conf->wan.ca_file) {
+		*rc = load_ca(w, conf->wan.ca_file, err, errlen);
+		if (*rc != 0)
+			goto fail;
+	}
+	wolfSSL_CTX_set_verify(w, mode, NULL);
+	*rc = 0;
+	return w;
+fail:
+	wolfSSL_CTX_free(w);
+	return NULL;
+}
+
+/* Chooses the certificate by the name the client asked for.  An unknown
+ * name, or none, keeps the default certificate rather than failing: the
+ * client may still accept it (it may not check names at all). */
+static int on_servername(WOLFSSL *ssl, int *alert, void *arg)
+{
+	struct sc_tls_ctx *x = arg;
+	const char *name = wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME);
+	VerifyCallback cb;
+	size_t i;
+
+	(void)alert;
+	if (!name)
+		return 0;
+	for (i = 0; i < x->nsni; i++) {
+		if (!sc_tls_identity_match_dns(x->sni[i].name, strlen(x->sni[i].name), name))
+			continue;
+		/* Keep the connection's own verify callback across the switch. */
+		cb = wolfSSL_get_verify_callback(ssl);
+		if (wolfSSL_set_SSL_CTX(ssl, x->sni[i].wolf) != NULL)
+			wolfSSL_set_verify(ssl, x->verify_mode, cb);
+		break;
+	}
+	return 0;
+}
+
+int sc_tls_ctx_server(const struct sc_conf *conf, struct sc_tls_ctx **out, char *err,
+		      size_t errlen)
+{
+	struct sc_tls_ctx *x = NULL;
+	const struct sc_conf_server_name *sn;
+	char sub[256];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	rc = sc_tls_cert_init();
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot initialise wolfSSL");
+		goto out;
+	}
+	x = ctx_alloc(true);
+	if (!x) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	x->verify = conf->wan.verify_client;
+	x->has_cert = true;
+	x->verify_mode = WOLFSSL_VERIFY_NONE;
+	if (conf->wan.verify_client) {
+		x->verify_mode = WOLFSSL_VERIFY_PEER;
+		if (conf->wan.require_client_certificate)
+			x->verify_mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+		if (!conf->wan.ca_file) {
+			rc = -EINVAL;
+			snprintf(err, errlen, "verify_client needs a CA list (ca_file)");
+			goto out;
+		}
+	}
+	if (conf->wan.ca_file && !(x->ca_file = strdup(conf->wan.ca_file))) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	x->wolf = server_wolf(conf, conf->wan.certificate, conf->wan.private_key, x->verify_mode,
+			      err, errlen, &rc);
+	if (!x->wolf)
+		goto out;
+	if (conf->wan.nserver_names) {
+		x->sni = calloc(conf->wan.nserver_names, sizeof(*x->sni));
+		if (!x->sni) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	for (i = 0; i < conf->wan.nserver_names; i++) {
+		sn = &conf->wan.server_names[i];
+		x->sni[i].wolf = server_wolf(conf, sn->certificate, sn->private_key,
+					     x->verify_mode, sub, sizeof(sub), &rc);
+		if (!x->sni[i].wolf) {
+			snprintf(err, errlen, "server name %s: %s", sn->name, sub);
+			goto out;
+		}
+		x->nsni = i + 1;
+		x->sni[i].name = dup_or_null(sn->name);
+		if (!x->sni[i].name) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	if (x->nsni) {
+		wolfSSL_CTX_set_servername_callback(x->wolf, on_servername);
+		wolfSSL_CTX_set_servername_arg(x->wolf, x);
+	}
+	rc = 0;
+out:
+	wolfSSL_ERR_clear_error();
+	if (rc != 0) {
+		sc_tls_ctx_unref(x);
+		x = NULL;
+	}
+	*out = x;
+	return rc;
+}
+
+struct sc_tls_ctx *sc_tls_ctx_ref(struct sc_tls_ctx *x)
+{
+	x->refs++;
+	return x;
+}
+
+void sc_tls_ctx_unref(struct sc_tls_ctx *x)
+{
+	size_t i;
+
+	if (!x || --x->refs > 0)
+		return;
+	/* wolfSSL zeroes the private key buffers when it frees a context; a
+	 * WOLFSSL_CTX still used by a live connection (after an SNI switch)
+	 * is kept by wolfSSL's own count until that connection is freed. */
+	for (i = 0; i < x->nsni; i++) {
+		wolfSSL_CTX_free(x->sni[i].wolf);
+		free(x->sni[i].name);
+	}
+	free(x->sni);
+	if (x->wolf)
+		wolfSSL_CTX_free(x->wolf);
+	free(x->ca_file);
+	free(x);
+}
