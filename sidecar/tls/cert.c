@@ -33,9 +33,7 @@ int sc_tls_cert_init(void)
 	return 0;
 }
 
-/* Appends wolfSSL's reason for the last failure, when it recorded one, as
- * " (reason)"; the queue is emptied so the next check starts clean. */
-static const char *wolf_reason(char *buf, size_t len)
+const char *sc_tls_cert_reason(char *buf, size_t len)
 {
 	unsigned long e = wolfSSL_ERR_get_error();
 	char r[128];
@@ -220,7 +218,7 @@ int sc_tls_cert_check_pair(const char *cert, const char *key, char *err, size_t 
 	    !(x = wolfSSL_X509_load_certificate_file(cert, WOLFSSL_FILETYPE_PEM))) {
 		rc = -EINVAL;
 		snprintf(err, errlen, "%s is not a PEM certificate chain%s", cert,
-			 wolf_reason(why, sizeof(why)));
+			 sc_tls_cert_reason(why, sizeof(why)));
 		goto out;
 	}
 	if (asn1_time(wolfSSL_X509_get_notBefore(x), &nb, nb_date, sizeof(nb_date)) != 0 ||
@@ -239,7 +237,7 @@ int sc_tls_cert_check_pair(const char *cert, const char *key, char *err, size_t 
 		rc = -EBADMSG;
 		snprintf(err, errlen,
 			 "%s is not a PEM private key%s (encrypted keys are not supported)", key,
-			 wolf_reason(why, sizeof(why)));
+			 sc_tls_cert_reason(why, sizeof(why)));
 		goto out;
 	}
 	if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS || key_mismatch(x, key)) {
@@ -289,7 +287,7 @@ int sc_tls_cert_check_ca(const char *ca_file, char *err, size_t errlen, size_t *
 	    WOLFSSL_SUCCESS) {
 		rc = -EINVAL;
 		snprintf(err, errlen, "no CA certificate in %s could be loaded%s", ca_file,
-			 wolf_reason(why, sizeof(why)));
+			 sc_tls_cert_reason(why, sizeof(why)));
 		goto out;
 	}
 	objs = wolfSSL_X509_STORE_get0_objects(wolfSSL_CTX_get_cert_store(ctx));

@@ -43,6 +43,11 @@ int sc_tls_cert_check_ca(const char *ca_file, char *err, size_t errlen, size_t *
  * Returns 0 or -EINVAL. */
 int sc_tls_cert_check_ciphers(const char *list, char *err, size_t errlen);
 
+/* wolfSSL's reason for its last failure, when it recorded one, as
+ * " (reason)" in buf, else ""; the error queue is emptied so the next
+ * operation starts clean.  Returns buf. */
+const char *sc_tls_cert_reason(char *buf, size_t len);
+
 /* Formats t as YYYY-MM-DD (UTC) into buf, which holds at least 11 bytes. */
 void sc_tls_cert_date(time_t t, char *buf, size_t len);
 

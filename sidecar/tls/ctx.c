@@ -17,21 +17,6 @@ struct sc_tls_ctx_sni {
 	WOLFSSL_CTX *wolf;
 };
 
-/* wolfSSL's reason for the last failure as " (reason)", or "". */
-static const char *wolf_reason(char *buf, size_t len)
-{
-	unsigned long e = wolfSSL_ERR_get_error();
-	char r[128];
-
-	wolfSSL_ERR_clear_error();
-	buf[0] = '\0';
-	if (e != 0) {
-		wolfSSL_ERR_error_string_n(e, r, sizeof(r));
-		snprintf(buf, len, " (%s)", r);
-	}
-	return buf;
-}
-
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
@@ -46,7 +31,7 @@ static int load_ca(WOLFSSL_CTX *w, const char *ca_file, char *err, size_t errlen
 	if (wolfSSL_CTX_load_verify_locations_ex(w, ca_file, NULL, WOLFSSL_LOAD_FLAG_IGNORE_ERR) !=
 	    WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "no CA certificate in %s could be loaded%s", ca_file,
-			 wolf_reason(why, sizeof(why)));
+			 sc_tls_cert_reason(why, sizeof(why)));
 		return -EINVAL;
 	}
 	return 0;
@@ -59,12 +44,12 @@ static int load_pair(WOLFSSL_CTX *w, const char *cert, const char *key, char *er
 
 	if (wolfSSL_CTX_use_certificate_chain_file(w, cert) != WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "%s is not a PEM certificate chain%s", cert,
-			 wolf_reason(why, sizeof(why)));
+			 sc_tls_cert_reason(why, sizeof(why)));
 		return -EINVAL;
 	}
 	if (wolfSSL_CTX_use_PrivateKey_file(w, key, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "%s is not a PEM private key%s", key,
-			 wolf_reason(why, sizeof(why)));
+			 sc_tls_cert_reason(why, sizeof(why)));
 		return -EBADMSG;
 	}
 	if (wolfSSL_CTX_check_private_key(w) != WOLFSSL_SUCCESS) {
