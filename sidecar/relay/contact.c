@@ -63,10 +63,13 @@ int sc_contact_token_make(const char *device, sc_str hostport, sc_str transport,
 
 int sc_contact_token_parse(sc_str v, struct sc_contact_token *t)
 {
-	const char *a, *b, *e = v.p + v.n;
+	const char *a, *b, *e;
 
-	if (!v.p || v.n > SC_CONTACT_TOKEN_MAX || !(a = memchr(v.p, '~', v.n)) || a == v.p ||
-	    !(b = memchr(a + 1, '~', (size_t)(e - a - 1))))
+	/* A bare ";sc" parameter has no value at all (v.p is NULL). */
+	if (!v.p || v.n > SC_CONTACT_TOKEN_MAX || !(a = memchr(v.p, '~', v.n)) || a == v.p)
+		return -EBADMSG;
+	e = v.p + v.n;
+	if (!(b = memchr(a + 1, '~', (size_t)(e - a - 1))))
 		return -EBADMSG;
 	t->device = sc_str_make(v.p, (size_t)(a - v.p));
 	if (hex_get(sc_str_make(a + 1, (size_t)(b - a - 1)), t->hostport, sizeof(t->hostport)) < 0 ||

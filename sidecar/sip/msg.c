@@ -534,11 +534,59 @@ int sc_sip_frame(const char *buf, size_t len, size_t *frame_len)
 	total = hdr_end + (size_t)clen;
 	if (total > SC_SIP_MAX_MSG)
 		return -EMSGSIZE;
+	/* With -EAGAIN the length is already known: sc_sip_framer_next then
+	 * waits for the body without looking at the headers again. */
+	*frame_len = total;
 	if (len < total)
 		return -EAGAIN;
-	*frame_len = total;
 	return SC_FRAME_MSG;
 
 incomplete:
 	return len >= SC_SIP_MAX_MSG ? -EMSGSIZE : -EAGAIN;
+}
+
+/* Is there an empty line (the end of a header block) in buf[from, len)? */
+static int msg_blank_line(const char *buf, size_t from, size_t len)
+{
+	const char *p = buf + from, *e = buf + len;
+
+	while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		if (p + 1 < e && (p[1] == '\n' || (p[1] == '\r' && p + 2 < e && p[2] == '\n')))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+int sc_sip_framer_next(struct sc_sip_framer *f, const char *buf, size_t len, size_t *frame_len)
+{
+	size_t total = 0;
+	int rc;
+
+	if (f->total) {
+		if (len < f->total)
+			return -EAGAIN;
+		*frame_len = f->total;
+		rc = SC_FRAME_MSG;
+		goto done;
+	}
+	/* Keep-alives and the first look at a frame take constant or one-pass
+	 * work in sc_sip_frame; after that the header block is scanned again
+	 * only once its end has arrived. */
+	if (f->scanned && len && buf[0] != '\r' && buf[0] != '\n' &&
+	    !msg_blank_line(buf, f->scanned > 3 ? f->scanned - 3 : 0, len)) {
+		f->scanned = len;
+		return len >= SC_SIP_MAX_MSG ? -EMSGSIZE : -EAGAIN;
+	}
+	rc = sc_sip_frame(buf, len, &total);
+	if (rc == -EAGAIN) {
+		f->total = total;
+		f->scanned = len;
+		return rc;
+	}
+	*frame_len = total;
+done:
+	f->scanned = 0;
+	f->total = 0;
+	return rc;
 }

@@ -131,14 +131,31 @@ int sc_sip_split(sc_str value, size_t *pos, sc_str *out);
  * or a negative errno: -EAGAIN (need more bytes; only ever returned while
  * len < SC_SIP_MAX_MSG, so a receive buffer of SC_SIP_MAX_MSG plus one read
  * is enough), -EBADMSG (no usable Content-Length, or bytes that cannot start
- * a message), -EMSGSIZE (over SC_SIP_MAX_MSG).  Only the header block is
- * scanned, from the start on every call.  The caller drops *frame_len bytes
- * after handling a frame, and closes the connection on an error. */
+ * a message), -EMSGSIZE (over SC_SIP_MAX_MSG).  With -EAGAIN, *frame_len is
+ * the whole message's length once the header block is complete (0 before).
+ * Only the header block is scanned, from the start on every call: a
+ * connection uses sc_sip_framer_next instead.  The caller drops *frame_len
+ * bytes after handling a frame, and closes the connection on an error. */
 enum sc_frame_kind {
 	SC_FRAME_MSG = 1,
 	SC_FRAME_PING = 2,
 	SC_FRAME_PONG = 3,
 };
 int sc_sip_frame(const char *buf, size_t len, size_t *frame_len);
+
+/* sc_sip_frame for a connection's receive buffer, which grows between calls:
+ * it remembers how far the header block was searched and, once the headers
+ * are complete, the message's length, so a peer sending one byte at a time
+ * costs linear time instead of rescanning up to 64 KiB per byte.  Same
+ * results as sc_sip_frame, except that a header block it refuses (malformed,
+ * or announcing too big a body) may be refused only when its end (or the
+ * size limit) arrives.  buf starts at
+ * the current frame; the state resets itself after a frame or an error.
+ * Zero-initialise one per connection. */
+struct sc_sip_framer {
+	size_t scanned; /* bytes already searched for the end of the headers */
+	size_t total;   /* the message's length once known, else 0 */
+};
+int sc_sip_framer_next(struct sc_sip_framer *f, const char *buf, size_t len, size_t *frame_len);
 
 #endif

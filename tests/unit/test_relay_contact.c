@@ -186,6 +186,9 @@ static void test_restore(void)
 	CHECK_EQ_INT(restore("sip:alice@192.168.1.20", &t, res, sizeof(res)), 0);
 	CHECK_EQ_INT(restore("sip:a@edge.example.net;sc=kitchen-ata~zz~", &t, res, sizeof(res)),
 		     -EBADMSG);
+	/* A bare ";sc" without a value (found by the fuzzer). */
+	CHECK_EQ_INT(restore("sip:a@edge.example.net;sc", &t, res, sizeof(res)), -EBADMSG);
+	CHECK_EQ_INT(sc_contact_token_parse(SC_STR_NULL, &t), -EBADMSG);
 }
 
 int main(void)

@@ -1,6 +1,8 @@
 /* Stream framing tests: keep-alives, stray CRLFs, back-to-back messages,
  * messages split at every byte, and the limits. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -289,8 +291,68 @@ static void test_garbage(void)
 	CHECK_EQ_INT(frame_s("GET / HTTP/1.1\r\nHost: x\r\n", &fl), -EAGAIN);
 }
 
+/* Feeds a stream one byte at a time through a framer, as a connection
+ * reading byte by byte would, and records "kind:length" of each frame and
+ * how it ended. */
+static void framer_trace(const char *stream, size_t n, char *out, size_t cap)
+{
+	static char rx[2 * SC_SIP_MAX_MSG];
+	struct sc_sip_framer f = { 0, 0 };
+	size_t have = 0, fed = 0, fl, o = 0;
+	int rc;
+
+	out[0] = '\0';
+	for (;;) {
+		fl = 0;
+		rc = sc_sip_framer_next(&f, rx, have, &fl);
+		if (rc == -EAGAIN && fed < n) {
+			rx[have++] = stream[fed++];
+			continue;
+		}
+		if (rc < 0) {
+			snprintf(out + o, cap - o, "end:%d", rc);
+			return;
+		}
+		o += (size_t)snprintf(out + o, cap - o, "%d:%zu ", rc, fl);
+		memmove(rx, rx + fl, have - fl);
+		have -= fl;
+	}
+}
+
+static void test_framer(void)
+{
+	static char big[SC_SIP_MAX_MSG + 64];
+	char stream[2048], trace[256];
+	size_t i;
+
+	/* The same frames as sc_sip_frame sees, bytes arriving one by one:
+	 * a stray CRLF, a message with a body, a ping, a pong, a message with
+	 * a compact Content-Length, and half a message at the end. */
+	snprintf(stream, sizeof(stream), "\r\n%s\r\n\r\n%s\r\n%sMESSAGE sip:x", msg1, msg2,
+		 msg1);
+	framer_trace(stream, strlen(stream), trace, sizeof(trace));
+	/* (A ping arriving byte by byte is two pongs, as with sc_sip_frame.) */
+	snprintf(stream, sizeof(stream), "3:2 1:%zu 3:2 3:2 1:%zu 3:2 1:%zu end:%d", strlen(msg1),
+		 strlen(msg2), strlen(msg1), -EAGAIN);
+	CHECK(strcmp(trace, stream) == 0);
+	if (strcmp(trace, stream) != 0)
+		fprintf(stderr, "  got %s\n  want %s\n", trace, stream);
+	/* A header block that never ends is cut off at the size limit. */
+	memcpy(big, HEAD, strlen(HEAD));
+	for (i = strlen(HEAD); i < sizeof(big); i++)
+		big[i] = i % 60 == 59 ? '\n' : 'X';
+	framer_trace(big, sizeof(big), trace, sizeof(trace));
+	snprintf(stream, sizeof(stream), "end:%d", -EMSGSIZE);
+	CHECK(strcmp(trace, stream) == 0);
+	/* A bad Content-Length is still reported, once the headers end. */
+	snprintf(stream, sizeof(stream), HEAD "Content-Length: x\r\n\r\n");
+	framer_trace(stream, strlen(stream), trace, sizeof(trace));
+	CHECK(strncmp(trace, "end:", 4) == 0 && atoi(trace + 4) == -EBADMSG);
+}
+
 int main(void)
 {
+	RUN(test_framer);
 	RUN(test_keepalives);
 	RUN(test_stray_crlf);
 	RUN(test_back_to_back);
