@@ -22,22 +22,13 @@
 #include "../../sidecar/tls/ctx.h"
 #include "../../sidecar/tls/diag.h"
 #include "check.h"
+#include "certs.h"
 
 #define BIG (1024 * 1024 + 123)
 
-static char dir[512];
 static char scratch[64];
 static char chain_file[128]; /* client.pem followed by intermediate.pem */
 
-static char *path(const char *name)
-{
-	static char buf[8][768];
-	static unsigned i;
-	char *b = buf[i++ % 8];
-
-	snprintf(b, sizeof(buf[0]), "%s/%s", dir, name);
-	return b;
-}
 
 /* dst = a then b (no shell: this also runs under qemu-user). */
 static int concat(const char *dst, const char *a, const char *b)
@@ -68,26 +59,14 @@ static int concat(const char *dst, const char *a, const char *b)
 
 static int setup(void)
 {
-	const char *env = getenv("SC_TEST_CERTS");
-	char cmd[1200];
-	struct stat st;
-
-	snprintf(dir, sizeof(dir), "%s", env && *env ? env : "build/test-certs");
-	if (!env || !*env) {
-		snprintf(cmd, sizeof(cmd), "tests/data/certs/mkcerts.sh '%s'", dir);
-		if (system(cmd) != 0)
-			return -1;
-	}
-	if (stat(path(".complete"), &st) != 0) {
-		fprintf(stderr, "tls_conn: no complete certificate set in %s\n", dir);
+	if (certs_setup("tls_conn") != 0)
 		return -1;
-	}
 	sc_log_setup(SC_LOG_ERROR, SC_LOG_STDERR);
 	snprintf(scratch, sizeof(scratch), "/tmp/sc-test-tls-conn-XXXXXX");
 	if (!mkdtemp(scratch))
 		return -1;
 	snprintf(chain_file, sizeof(chain_file), "%s/client-chain.pem", scratch);
-	if (concat(chain_file, path("client.pem"), path("intermediate.pem")) != 0)
+	if (concat(chain_file, cert_path("client.pem"), cert_path("intermediate.pem")) != 0)
 		return -1;
 	return sc_tls_cert_init();
 }
@@ -244,7 +223,7 @@ static struct sc_tls_ctx *client_ctx(const char *cert, const char *key, unsigned
 	char err[300];
 
 	memset(&up, 0, sizeof(up));
-	up.ca_file = path("ca.pem");
+	up.ca_file = cert_path("ca.pem");
 	up.verify = true;
 	up.min_version = 12;
 	up.certificate = (char *)cert;
@@ -266,15 +245,15 @@ static struct sc_tls_ctx *server_ctx(bool verify_client, bool require, bool sni)
 	memset(&conf, 0, sizeof(conf));
 	memset(&sn, 0, sizeof(sn));
 	conf.wan.enabled = true;
-	conf.wan.certificate = path("server.pem");
-	conf.wan.private_key = path("server.key");
-	conf.wan.ca_file = path("ca.pem");
+	conf.wan.certificate = cert_path("server.pem");
+	conf.wan.private_key = cert_path("server.key");
+	conf.wan.ca_file = cert_path("ca.pem");
 	conf.wan.verify_client = verify_client;
 	conf.wan.require_client_certificate = require;
 	if (sni) {
 		sn.name = (char *)"sip.other.test";
-		sn.certificate = path("other.pem");
-		sn.private_key = path("other.key");
+		sn.certificate = cert_path("other.pem");
+		sn.private_key = cert_path("other.key");
 		conf.wan.server_names = &sn;
 		conf.wan.nserver_names = 1;
 	}
@@ -417,7 +396,7 @@ static void test_client_cert(void)
 	 * refuses it, and the client learns why from the alert. */
 	pair_init(&p);
 	p.sctx = server_ctx(true, true, false);
-	p.cctx = client_ctx(path("client.pem"), path("client.key"), 5);
+	p.cctx = client_ctx(cert_path("client.pem"), cert_path("client.key"), 5);
 	if (p.sctx && p.cctx) {
 		run(&p, "sip.example.test");
 		CHECK(p.srv.status < 0);
@@ -431,7 +410,7 @@ static void test_client_cert(void)
 	/* With its chain it passes. */
 	pair_init(&p);
 	p.sctx = server_ctx(true, true, false);
-	p.cctx = client_ctx(chain_file, path("client.key"), 5);
+	p.cctx = client_ctx(chain_file, cert_path("client.key"), 5);
 	if (p.sctx && p.cctx) {
 		p.payload = "hello";
 		p.npayload = 5;
@@ -450,7 +429,7 @@ static void test_client_cert(void)
 	 * client with the same CA list and our verify callback. */
 	pair_init(&p);
 	p.sctx = server_ctx(true, true, true);
-	p.cctx = client_ctx(chain_file, path("client.key"), 5);
+	p.cctx = client_ctx(chain_file, cert_path("client.key"), 5);
 	if (p.sctx && p.cctx) {
 		p.payload = "hello";
 		p.npayload = 5;
@@ -465,7 +444,7 @@ static void test_client_cert(void)
 	pair_done(&p);
 	pair_init(&p);
 	p.sctx = server_ctx(true, true, true);
-	p.cctx = client_ctx(path("client.pem"), path("client.key"), 5);
+	p.cctx = client_ctx(cert_path("client.pem"), cert_path("client.key"), 5);
 	if (p.sctx && p.cctx) {
 		run(&p, "sip.other.test");
 		CHECK_EQ_INT(p.srv.diag, SC_TLS_DIAG_MISSING_INTERMEDIATE);

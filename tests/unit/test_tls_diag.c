@@ -26,6 +26,7 @@
 #include "../../sidecar/tls/diag.h"
 #include "../../sidecar/tls/identity.h"
 #include "check.h"
+#include "certs.h"
 
 static const char wild_pem[] =
 	"-----BEGIN CERTIFICATE-----\n"
@@ -56,45 +57,19 @@ static const char ipcn_pem[] =
 	"-----END CERTIFICATE-----\n"
 	;
 
-static char dir[512];
-
-static const char *path(const char *name)
-{
-	static char buf[2][768];
-	static unsigned i;
-	char *b = buf[i++ % 2];
-
-	snprintf(b, sizeof(buf[0]), "%s/%s", dir, name);
-	return b;
-}
-
 static int setup(void)
 {
-	const char *env = getenv("SC_TEST_CERTS");
-	char cmd[1200];
-	struct stat st;
-
-	snprintf(dir, sizeof(dir), "%s", env && *env ? env : "build/test-certs");
-	if (!env || !*env) {
-		snprintf(cmd, sizeof(cmd), "tests/data/certs/mkcerts.sh '%s'", dir);
-		if (system(cmd) != 0) {
-			fprintf(stderr, "tls_diag: '%s' failed (needs the openssl command)\n", cmd);
-			return -1;
-		}
-	}
-	if (stat(path(".complete"), &st) != 0) {
-		fprintf(stderr, "tls_diag: no complete certificate set in %s\n", dir);
+	if (certs_setup("tls_diag") != 0)
 		return -1;
-	}
 	return sc_tls_cert_init();
 }
 
 static WOLFSSL_X509 *load(const char *name)
 {
-	WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_file(path(name), WOLFSSL_FILETYPE_PEM);
+	WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_file(cert_path(name), WOLFSSL_FILETYPE_PEM);
 
 	if (!x)
-		fprintf(stderr, "tls_diag: cannot load %s\n", path(name));
+		fprintf(stderr, "tls_diag: cannot load %s\n", cert_path(name));
 	return x;
 }
 
