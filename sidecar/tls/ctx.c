@@ -61,16 +61,27 @@ static int load_pair(WOLFSSL_CTX *w, const char *cert, const char *key, char *er
 	return 0;
 }
 
-static struct sc_tls_ctx *ctx_alloc(bool server)
+/* A new context with one reference, wolfSSL initialised.  Returns 0, or
+ * a negative errno with err filled. */
+static int ctx_alloc(bool server, struct sc_tls_ctx **out, char *err, size_t errlen)
 {
-	struct sc_tls_ctx *x = calloc(1, sizeof(*x));
+	struct sc_tls_ctx *x;
+	int rc = sc_tls_cert_init();
 
-	if (!x)
-		return NULL;
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot initialise wolfSSL");
+		return rc;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	x->refs = 1;
 	x->server = server;
 	x->handshake_timeout = SC_TLS_CTX_HANDSHAKE_DEFAULT;
-	return x;
+	*out = x;
+	return 0;
 }
 
 int sc_tls_ctx_client(const struct sc_conf_upstream *up, struct sc_tls_ctx **out, char *err,
@@ -80,13 +91,10 @@ int sc_tls_ctx_client(const struct sc_conf_upstream *up, struct sc_tls_ctx **out
 	int rc;
 
 	*out = NULL;
-	rc = sc_tls_cert_init();
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot initialise wolfSSL");
+	rc = ctx_alloc(false, &x, err, errlen);
+	if (rc != 0)
 		goto out;
-	}
-	x = ctx_alloc(false);
-	if (!x || !(x->wolf = wolfSSL_CTX_new(wolfSSLv23_client_method()))) {
+	if (!(x->wolf = wolfSSL_CTX_new(wolfSSLv23_client_method()))) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -225,17 +233,9 @@ int sc_tls_ctx_server(const struct sc_conf *conf, struct sc_tls_ctx **out, char 
 	int rc;
 
 	*out = NULL;
-	rc = sc_tls_cert_init();
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot initialise wolfSSL");
+	rc = ctx_alloc(true, &x, err, errlen);
+	if (rc != 0)
 		goto out;
-	}
-	x = ctx_alloc(true);
-	if (!x) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
 	x->verify = conf->wan.verify_client;
 	x->has_cert = true;
 	x->verify_mode = WOLFSSL_VERIFY_NONE;
