@@ -46,6 +46,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libsidecar.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# Small tools the interop tests use (raw sends no SIP tool would make).
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+tools: $(BUILD)/tools/sipsend
+
 # Build the unit tests without running them (the cross builds run them under
 # qemu-user from tests/unit/run.sh).
 unit-build: $(TEST_BIN) $(BUILD)/sipsidecar
@@ -66,7 +73,9 @@ fuzz:
 	tests/fuzz/run.sh $(FUZZ_RUNS)
 
 demo:
-	@echo "make demo needs the relay (the next milestone): for now, see config/ and 'make check'."
+	platform/deps.sh demo
+	$(MAKE) all
+	tests/interop/demo.sh
 
 strip: $(BUILD)/sipsidecar
 	$(STRIP) -o $(BUILD)/sipsidecar.stripped $<
@@ -78,6 +87,6 @@ clean:
 # Keep test objects between runs (they are intermediate files to make).
 .SECONDARY:
 
-.PHONY: all unit unit-build deps check fuzz demo strip clean
+.PHONY: tools all unit unit-build deps check fuzz demo strip clean
 
 -include $(CORE_OBJ:.o=.d) $(BUILD)/sidecar/main.d $(TEST_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)

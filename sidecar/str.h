@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct sc_str {
@@ -76,6 +77,20 @@ static inline bool sc_str_caseeqz(sc_str a, const char *z)
 static inline size_t sc_str_off(sc_str s, const char *base)
 {
 	return (size_t)(s.p - base);
+}
+
+/* FNV-1a over a slice (start with SC_STR_HASH_INIT): tiny, and good enough
+ * to tell transactions apart; our branches need to be unique, not secret. */
+#define SC_STR_HASH_INIT 0xcbf29ce484222325ULL
+static inline uint64_t sc_str_hash(uint64_t h, sc_str s)
+{
+	size_t i;
+
+	for (i = 0; i < s.n; i++) {
+		h ^= (unsigned char)s.p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
 }
 
 #endif

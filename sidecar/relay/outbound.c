@@ -6,45 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../net/addr.h"
 #include "../sip/uri.h"
 #include "../sip/via.h"
 #include "contact.h"
 #include "outbound.h"
-
-/* FNV-1a: tiny, and good enough to tell transactions apart; the branch needs
- * to be unique, not secret. */
-static uint64_t fnv(uint64_t h, sc_str s)
-{
-	size_t i;
-
-	for (i = 0; i < s.n; i++) {
-		h ^= (unsigned char)s.p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/* "a.b.c.d:port" or "[v6]:port". */
-static int addr_text(const struct sockaddr *sa, char *out, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN];
-	int n;
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-		n = snprintf(out, cap, "%s:%u", ip, (unsigned)ntohs(in->sin_port));
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-		n = snprintf(out, cap, "[%s]:%u", ip, (unsigned)ntohs(in6->sin6_port));
-	} else {
-		return -EINVAL;
-	}
-	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
-}
 
 /* Hashes the device's transaction: an RFC 3261 branch identifies it
  * together with the sent-by; an RFC 2543 device has none, so the whole top
@@ -56,25 +22,25 @@ static int branch_key(const struct sc_sip_msg *m, const char *device, sc_str whe
 	const struct sc_sip_hdr *h;
 	struct sc_sip_via v;
 	sc_str top;
-	uint64_t hash = 0xcbf29ce484222325ULL;
+	uint64_t hash = SC_STR_HASH_INIT;
 	size_t pos = 0;
 	int i = -1;
 
 	h = sc_sip_msg_next(m, SC_HDR_VIA, &i);
 	if (!h || sc_sip_split(h->value, &pos, &top) != 1 || sc_sip_via_parse(&v, top) < 0)
 		return -EBADMSG;
-	hash = fnv(hash, sc_str_cstr(device));
-	hash = fnv(hash, where);
+	hash = sc_str_hash(hash, sc_str_cstr(device));
+	hash = sc_str_hash(hash, where);
 	if (sc_str_set(v.branch) && v.branch.n > 7 && memcmp(v.branch.p, "z9hG4bK", 7) == 0) {
-		hash = fnv(hash, v.branch);
-		hash = fnv(hash, v.host);
-		hash = fnv(hash, v.port);
+		hash = sc_str_hash(hash, v.branch);
+		hash = sc_str_hash(hash, v.host);
+		hash = sc_str_hash(hash, v.port);
 	} else {
 		char num[16];
 
-		hash = fnv(hash, top);
-		hash = fnv(hash, m->call_id);
-		hash = fnv(hash, sc_str_make(num, (size_t)snprintf(num, sizeof(num), "%lu",
+		hash = sc_str_hash(hash, top);
+		hash = sc_str_hash(hash, m->call_id);
+		hash = sc_str_hash(hash, sc_str_make(num, (size_t)snprintf(num, sizeof(num), "%lu",
 								  (unsigned long)m->cseq)));
 	}
 	*key = hash;
@@ -85,7 +51,7 @@ int sc_outbound_key(const struct sc_sip_msg *m, const char *device, const struct
 		    uint64_t *key)
 {
 	char where[64];
-	int n = addr_text(src, where, sizeof(where));
+	int n = sc_net_addr_text(src, where, sizeof(where));
 
 	return n < 0 ? n : branch_key(m, device, sc_str_make(where, (size_t)n), key);
 }
@@ -120,7 +86,7 @@ int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
 	uint64_t key;
 	int i = -1, n, tn, rc;
 
-	n = addr_text(src, where, sizeof(where));
+	n = sc_net_addr_text(src, where, sizeof(where));
 	if (n < 0)
 		return n;
 	rc = branch_key(m, device, sc_str_make(where, (size_t)n), &key);

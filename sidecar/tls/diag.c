@@ -77,6 +77,30 @@ static const char *const names[SC_TLS_DIAG__COUNT] = {
 	[SC_TLS_DIAG_OTHER] = "other",
 };
 
+/* The few words a SIP Warning header carries (SPEC B10): what a phone's
+ * display or a PBX log can show about an upstream that cannot be used. */
+static const char *const summaries[SC_TLS_DIAG__COUNT] = {
+	[SC_TLS_DIAG_OK] = "ok",
+	[SC_TLS_DIAG_UNKNOWN_CA] = "upstream certificate from an unknown CA",
+	[SC_TLS_DIAG_MISSING_INTERMEDIATE] = "upstream certificate chain lacks its intermediate",
+	[SC_TLS_DIAG_EXPIRED] = "upstream certificate expired",
+	[SC_TLS_DIAG_NOT_YET_VALID] = "upstream certificate not yet valid",
+	[SC_TLS_DIAG_NAME_MISMATCH] = "upstream certificate is for another name",
+	[SC_TLS_DIAG_PROTOCOL_MISMATCH] = "no TLS version or cipher in common with upstream",
+	[SC_TLS_DIAG_CLIENT_CERT_REQUIRED] = "upstream requires a client certificate",
+	[SC_TLS_DIAG_CLIENT_CERT_REJECTED] = "upstream rejected our client certificate",
+	[SC_TLS_DIAG_TCP_REFUSED] = "upstream refused the connection",
+	[SC_TLS_DIAG_TCP_UNREACHABLE] = "upstream unreachable",
+	[SC_TLS_DIAG_DNS] = "upstream name not found in DNS",
+	[SC_TLS_DIAG_TIMEOUT] = "upstream TLS handshake timed out",
+	[SC_TLS_DIAG_OTHER] = "upstream TLS connection failed",
+};
+
+const char *sc_tls_diag_summary(enum sc_tls_diag d)
+{
+	return (unsigned)d < SC_TLS_DIAG__COUNT ? summaries[d] : summaries[SC_TLS_DIAG_OTHER];
+}
+
 /* Exit codes are part of the probe's contract (docs/probe.md): certificate
  * problems 10-14, negotiation 15-17, network 20-23, anything else 30. */
 static const unsigned char exit_codes[SC_TLS_DIAG__COUNT] = {

@@ -91,6 +91,9 @@ enum sc_tls_diag sc_tls_diag_verify_class(int verify_err, int depth, unsigned pe
 /* "unknown-ca", "missing-intermediate", ... ("ok" for SC_TLS_DIAG_OK). */
 const char *sc_tls_diag_name(enum sc_tls_diag d);
 
+/* A few words for a SIP Warning header: "upstream certificate expired". */
+const char *sc_tls_diag_summary(enum sc_tls_diag d);
+
 /* The `sipsidecar probe` exit status of a class: 0 for ok, 10.. otherwise. */
 int sc_tls_diag_exit_code(enum sc_tls_diag d);
 

@@ -1,0 +1,74 @@
+/* Socket addresses as text: see addr.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+
+static int text(const struct sockaddr *sa, bool port, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+	int n;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		n = port ? snprintf(out, cap, "%s:%u", ip, (unsigned)ntohs(in->sin_port))
+			 : snprintf(out, cap, "%s", ip);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		n = port ? snprintf(out, cap, "[%s]:%u", ip, (unsigned)ntohs(in6->sin6_port))
+			 : snprintf(out, cap, "[%s]", ip);
+	} else {
+		return -EINVAL;
+	}
+	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}
+
+int sc_net_addr_text(const struct sockaddr *sa, char *out, size_t cap)
+{
+	return text(sa, true, out, cap);
+}
+
+int sc_net_host_text(const struct sockaddr *sa, char *out, size_t cap)
+{
+	return text(sa, false, out, cap);
+}
+
+bool sc_net_addr_eq(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)(const void *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)(const void *)b;
+
+		return x->sin_port == y->sin_port &&
+		       memcmp(&x->sin_addr, &y->sin_addr, sizeof(x->sin_addr)) == 0;
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)(const void *)a;
+		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)(const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+	return false;
+}
+
+bool sc_net_addr_any(const struct sockaddr *sa)
+{
+	static const unsigned char zero[16];
+
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr == 0;
+	if (sa->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, zero,
+			      16) == 0;
+	return false;
+}

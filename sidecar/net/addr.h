@@ -1,0 +1,22 @@
+/* Socket addresses as text, the way SIP writes them. */
+#ifndef SC_NET_ADDR_H
+#define SC_NET_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* "a.b.c.d:port" or "[v6]:port" into out.  Returns the length, -ENOSPC, or
+ * -EINVAL for a family other than IPv4/IPv6. */
+int sc_net_addr_text(const struct sockaddr *sa, char *out, size_t cap);
+
+/* The address alone: "a.b.c.d" or "[v6]".  Same results. */
+int sc_net_host_text(const struct sockaddr *sa, char *out, size_t cap);
+
+/* Same family, address and port? */
+bool sc_net_addr_eq(const struct sockaddr *a, const struct sockaddr *b);
+
+/* Is this the wildcard address (0.0.0.0 or ::)? */
+bool sc_net_addr_any(const struct sockaddr *sa);
+
+#endif

@@ -1,0 +1,430 @@
+/* The relay core: see core.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../net/addr.h"
+#include "../sip/addr.h"
+#include "../sip/edit.h"
+#include "../sip/reply.h"
+#include "../sip/uri.h"
+#include "contact.h"
+#include "core.h"
+#include "inbound.h"
+#include "outbound.h"
+#include "route.h"
+#include "trust.h"
+
+int sc_core_init(struct sc_core *c, const struct sc_conf *conf, const char *lan_udp,
+		 const char *lan_tcp)
+{
+	memset(c, 0, sizeof(*c));
+	c->conf = conf;
+	c->devs = calloc(conf->ndevices ? conf->ndevices : 1, sizeof(*c->devs));
+	if (!c->devs || sc_txn_init(&c->txns) < 0) {
+		free(c->devs);
+		return -ENOMEM;
+	}
+	snprintf(c->lan[SC_TP_UDP], sizeof(c->lan[0]), "%s", lan_udp);
+	snprintf(c->lan[SC_TP_TCP], sizeof(c->lan[0]), "%s", lan_tcp);
+	c->self[0] = c->lan[SC_TP_UDP];
+	c->self[1] = c->lan[SC_TP_TCP];
+	return 0;
+}
+
+void sc_core_free(struct sc_core *c)
+{
+	sc_txn_free(&c->txns);
+	free(c->devs);
+	c->devs = NULL;
+}
+
+long sc_core_device(const struct sc_conf *conf, const struct sockaddr *src)
+{
+	size_t i;
+	bool allowed = conf->lan.nallow == 0;
+
+	for (i = 0; i < conf->lan.nallow && !allowed; i++)
+		allowed = sc_conf_match_addr(&conf->lan.allow[i], src);
+	if (!allowed)
+		return -1;
+	for (i = 0; i < conf->ndevices; i++)
+		if (sc_conf_match_addr(&conf->devices[i].match, src))
+			return (long)i;
+	return -1;
+}
+
+long sc_core_device_named(const struct sc_conf *conf, sc_str name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->ndevices; i++)
+		if (sc_str_eqz(name, conf->devices[i].name))
+			return (long)i;
+	return -1;
+}
+
+int sc_core_reply(const struct sc_sip_msg *m, int status, const char *reason,
+		  const char *warning, struct sc_core_out *o)
+{
+	char tag[24];
+	int n;
+
+	if (!m->is_request || sc_str_eqz(m->method, "ACK"))
+		return SC_CORE_DROP;
+	/* The same request always gets the same To tag, so a retransmitted
+	 * request and its answer still match. */
+	snprintf(tag, sizeof(tag), "sc%08lx",
+		 (unsigned long)(sc_str_hash(SC_STR_HASH_INIT, m->call_id) & 0xffffffffu));
+	n = sc_sip_reply(m, status, reason, warning, tag, o->buf, sizeof(o->buf));
+	if (n < 0)
+		return n;
+	o->len = (size_t)n;
+	return SC_CORE_REPLY;
+}
+
+/* Is the request initial (no To tag) and one that creates a dialog, so
+ * that we must stay on its path? */
+static bool creates_dialog(const struct sc_sip_msg *m)
+{
+	static const char *const methods[] = { "INVITE", "SUBSCRIBE", "REFER", "NOTIFY" };
+	const struct sc_sip_hdr *h;
+	struct sc_sip_addr a;
+	sc_str tag;
+	size_t i;
+	int k = -1;
+
+	h = sc_sip_msg_next(m, SC_HDR_TO, &k);
+	if (h && sc_sip_addr_parse(&a, h->value) == 0 && sc_sip_param_find(a.params, "tag", &tag))
+		return false;
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (sc_str_eqz(m->method, methods[i]))
+			return true;
+	return false;
+}
+
+/* Max-Forwards one lower (RFC 3261 §16.6 step 3); the caller has already
+ * refused a request that arrived with 0. */
+static int max_forwards(const struct sc_sip_msg *m, char *scratch, size_t cap,
+			struct sc_edits *ed)
+{
+	const struct sc_sip_hdr *h;
+	int k = -1, n;
+
+	if (m->max_forwards < 0)
+		return 0;
+	h = sc_sip_msg_next(m, SC_HDR_MAX_FORWARDS, &k);
+	n = snprintf(scratch, cap, "%d", m->max_forwards > 0 ? m->max_forwards - 1 : 0);
+	if (n < 0 || (size_t)n >= cap)
+		return -ENOSPC;
+	return sc_edit_replace(ed, sc_str_off(h->value, m->buf), h->value.n,
+			       sc_str_make(scratch, (size_t)n));
+}
+
+static int apply(const struct sc_sip_msg *m, const struct sc_edits *ed, struct sc_core_out *o)
+{
+	int rc = sc_edit_apply(m, ed, o->buf, sizeof(o->buf), &o->len);
+
+	return rc < 0 ? rc : SC_CORE_FORWARD;
+}
+
+/* Copies the user part of the To URI and the first Contact URI of a
+ * REGISTER, for routing requests to the AOR later (B5). */
+static void remember_register(const struct sc_sip_msg *m, struct sc_core_dev *d)
+{
+	const struct sc_sip_hdr *h;
+	struct sc_sip_addr a;
+	sc_str first;
+	size_t pos = 0;
+	int k = -1;
+
+	h = sc_sip_msg_next(m, SC_HDR_TO, &k);
+	if (!h || sc_sip_addr_parse(&a, h->value) < 0 || !a.uri.is_sip || !sc_str_set(a.uri.user) ||
+	    a.uri.user.n >= sizeof(d->aor))
+		return;
+	k = -1;
+	h = sc_sip_msg_next(m, SC_HDR_CONTACT, &k);
+	if (!h || sc_sip_split(h->value, &pos, &first) != 1 || sc_sip_addr_parse(&a, first) < 0 ||
+	    a.star || !a.uri.is_sip || a.uri_str.n >= sizeof(d->contact))
+		return;
+	memcpy(d->contact, a.uri_str.p, a.uri_str.n);
+	d->contact[a.uri_str.n] = '\0';
+	/* Parsed again: a holds the Contact now. */
+	k = -1;
+	h = sc_sip_msg_next(m, SC_HDR_TO, &k);
+	if (sc_sip_addr_parse(&a, h->value) == 0) {
+		memcpy(d->aor, a.uri.user.p, a.uri.user.n);
+		d->aor[a.uri.user.n] = '\0';
+	}
+}
+
+int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+			const struct sockaddr *src, enum sc_transport tp, uint64_t now,
+			struct sc_core_out *o)
+{
+	struct sc_core_dev *d = &c->devs[dev];
+	const char *resp = NULL;
+	uint64_t key;
+	size_t resp_len = 0;
+	int rc;
+
+	o->device = dev;
+	d->seen = true;
+	memset(&d->src, 0, sizeof(d->src));
+	memcpy(&d->src.ss, src, src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							 : sizeof(struct sockaddr_in));
+	d->src.len = src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						: sizeof(struct sockaddr_in);
+	d->tp = tp;
+	if (m->max_forwards == 0)
+		return sc_core_reply(m, 483, "Too Many Hops", NULL, o);
+	if (sc_str_eqz(m->method, "REGISTER"))
+		remember_register(m, d);
+	if (sc_str_eqz(m->method, "ACK"))
+		return SC_CORE_FORWARD;
+	rc = sc_outbound_key(m, c->conf->devices[dev].name, src, &key);
+	if (rc < 0)
+		return rc;
+	rc = sc_txn_request(&c->txns, sc_txn_key(key, m->method), now, &resp, &resp_len);
+	if (rc < 0)
+		return rc;
+	if (rc == SC_TXN_NEW)
+		return SC_CORE_FORWARD;
+	c->st.retransmissions++;
+	if (!resp) {
+		o->why = "retransmission, no response yet";
+		return SC_CORE_DROP;
+	}
+	memcpy(o->buf, resp, resp_len);
+	o->len = resp_len;
+	return SC_CORE_REPLY;
+}
+
+int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+		     const struct sockaddr *src, enum sc_transport tp, const char *wan,
+		     struct sc_core_out *o)
+{
+	const char *name = c->conf->devices[dev].name;
+	struct sc_edits ed;
+	char via[512], mf[8], rr[512], ct[1024], first[128], second[128];
+	int rc;
+
+	o->device = dev;
+	sc_edit_init(&ed);
+	rc = sc_outbound_via_add(m, name, src, tp, sc_str_cstr(wan), via, sizeof(via), &ed);
+	if (rc >= 0)
+		rc = max_forwards(m, mf, sizeof(mf), &ed);
+	if (rc >= 0)
+		rc = sc_route_consume(m, c->self, 2, &ed);
+	if (rc >= 0 && creates_dialog(m)) {
+		snprintf(first, sizeof(first), "%s;transport=tls", wan);
+		snprintf(second, sizeof(second), "%s%s", c->lan[tp],
+			 tp == SC_TP_TCP ? ";transport=tcp" : "");
+		rc = sc_route_record(m, first, second, rr, sizeof(rr), &ed);
+	}
+	if (rc >= 0)
+		rc = sc_contact_rewrite(m, name, sc_str_cstr(wan), ct, sizeof(ct), &ed);
+	return rc < 0 ? rc : apply(m, &ed, o);
+}
+
+int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+		 const struct sockaddr *src, int status, const char *reason, const char *warning,
+		 uint64_t now, struct sc_core_out *o)
+{
+	uint64_t key;
+	int rc = sc_core_reply(m, status, reason, warning, o);
+
+	o->device = dev;
+	if (rc != SC_CORE_REPLY)
+		return rc;
+	/* A retransmission of the request gets the same answer (B9); a table
+	 * without room only costs that. */
+	if (sc_outbound_key(m, c->conf->devices[dev].name, src, &key) == 0)
+		(void)sc_txn_response(&c->txns, sc_txn_key(key, m->method), status, o->buf, o->len,
+				      now);
+	return rc;
+}
+
+int sc_core_lan_response_link(const struct sc_sip_msg *m, uint64_t *link)
+{
+	struct sc_edits ed;
+
+	sc_edit_init(&ed);
+	return sc_inbound_via_pop(m, link, &ed);
+}
+
+int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+			 const char *wan, struct sc_core_out *o)
+{
+	struct sc_edits ed;
+	char ct[1024];
+	int rc;
+
+	o->device = dev;
+	sc_edit_init(&ed);
+	rc = sc_inbound_via_pop(m, &o->link, &ed);
+	if (rc == -ENOENT) {
+		c->st.not_ours++;
+		o->why = "response without our Via";
+		return SC_CORE_DROP;
+	}
+	if (rc >= 0)
+		rc = sc_contact_rewrite(m, c->conf->devices[dev].name, sc_str_cstr(wan), ct,
+					sizeof(ct), &ed);
+	return rc < 0 ? rc : apply(m, &ed, o);
+}
+
+/* host[:port] as text into a socket address (numeric hosts only). */
+static int hostport_addr(const char *hp, struct sc_conf_addr *a)
+{
+	return sc_conf_parse_addr(hp, 5060, a);
+}
+
+/* Where on the LAN a request for device dev goes: where the device last
+ * sent from (that is where a device behind NAT or with a moving port can
+ * be reached), else the address in its Contact when the device's match
+ * covers it, else its static address. */
+static int lan_destination(struct sc_core *c, size_t dev, const struct sc_contact_token *tok,
+			   struct sc_core_out *o)
+{
+	const struct sc_conf_device *cd = &c->conf->devices[dev];
+	const struct sc_core_dev *d = &c->devs[dev];
+
+	if (d->seen) {
+		o->dst = d->src;
+		o->tp = d->tp;
+		return 0;
+	}
+	if (tok && hostport_addr(tok->hostport, &o->dst) == 0 &&
+	    sc_conf_match_addr(&cd->match, (const struct sockaddr *)&o->dst.ss)) {
+		o->tp = strcmp(tok->transport, "tcp") == 0 || strcmp(tok->transport, "TCP") == 0
+				? SC_TP_TCP
+				: SC_TP_UDP;
+		return 0;
+	}
+	if (cd->has_address) {
+		o->dst = cd->address;
+		o->tp = SC_TP_UDP;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
+			const struct sc_core_link *lk, uint64_t now, struct sc_core_out *o)
+{
+	struct sc_contact_token tok;
+	struct sc_trust_src ts;
+	struct sc_edits ed;
+	struct sc_sip_uri ru;
+	char via[256], mf[8], rr[512], first[128], second[128];
+	long dev = -1;
+	bool have_tok = false;
+	int rc;
+	size_t i;
+
+	(void)now;
+	if (m->max_forwards == 0)
+		return sc_core_reply(m, 483, "Too Many Hops", NULL, o);
+	sc_edit_init(&ed);
+	rc = sc_route_consume(m, c->self, 2, &ed);
+	if (rc < 0)
+		return rc;
+	/* By token first: with per-device flows sharing one alias at the
+	 * provider, a request for one device may come on another's flow. */
+	rc = sc_contact_restore(m, &tok, &ed);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		have_tok = true;
+		dev = sc_core_device_named(c->conf, tok.device);
+	} else if (sc_sip_uri_parse(&ru, m->ruri) == 0 && ru.is_sip && sc_str_set(ru.user)) {
+		for (i = 0; i < c->conf->ndevices && dev < 0; i++)
+			if (c->devs[i].aor[0] && c->devs[i].contact[0] &&
+			    sc_str_eqz(ru.user, c->devs[i].aor)) {
+				dev = (long)i;
+				rc = sc_edit_replace(&ed, sc_str_off(m->ruri, m->buf), m->ruri.n,
+						     sc_str_cstr(c->devs[i].contact));
+				if (rc < 0)
+					return rc;
+			}
+	}
+	for (i = 0; i < c->conf->ndevices && dev < 0 && !have_tok; i++) {
+		const struct sc_conf_device *cd = &c->conf->devices[i];
+
+		if (cd->has_address &&
+		    (!lk->upstream || &c->conf->upstreams[cd->upstream] == lk->upstream))
+			dev = (long)i;
+	}
+	if (dev < 0) {
+		c->st.no_device++;
+		o->why = "no device for this request";
+		return sc_core_reply(m, 404, "Not Found", NULL, o);
+	}
+	o->device = (size_t)dev;
+	if (lan_destination(c, (size_t)dev, have_tok ? &tok : NULL, o) < 0) {
+		o->why = "the device has not been seen yet";
+		return sc_core_reply(m, 480, "Temporarily Unavailable", NULL, o);
+	}
+	rc = sc_inbound_via_add(m, lk->id, o->tp, sc_str_cstr(c->lan[o->tp]), via, sizeof(via),
+				&ed);
+	if (rc >= 0)
+		rc = max_forwards(m, mf, sizeof(mf), &ed);
+	ts.tls = true;
+	ts.verified = lk->verified;
+	ts.upstream = lk->upstream;
+	if (rc >= 0)
+		rc = sc_trust_edits(m, sc_trust_should_mark(m, &ts, &c->conf->devices[dev]),
+				    &c->conf->devices[dev], &ed);
+	if (rc >= 0 && creates_dialog(m)) {
+		snprintf(first, sizeof(first), "%s%s", c->lan[o->tp],
+			 o->tp == SC_TP_TCP ? ";transport=tcp" : "");
+		snprintf(second, sizeof(second), "%s;transport=tls", lk->wan);
+		rc = sc_route_record(m, first, second, rr, sizeof(rr), &ed);
+	}
+	return rc < 0 ? rc : apply(m, &ed, o);
+}
+
+int sc_core_wan_response(struct sc_core *c, const struct sc_sip_msg *m, uint64_t now,
+			 struct sc_core_out *o)
+{
+	struct sc_via_token t;
+	struct sc_edits ed;
+	long dev;
+	int rc;
+
+	sc_edit_init(&ed);
+	rc = sc_outbound_via_pop(m, &t, &ed);
+	if (rc == -ENOENT || rc == -EBADMSG) {
+		c->st.unknown_txn++;
+		o->why = "response for no request of ours";
+		return SC_CORE_DROP;
+	}
+	if (rc < 0)
+		return rc;
+	dev = sc_core_device_named(c->conf, t.device);
+	if (dev < 0) {
+		c->st.unknown_txn++;
+		o->why = "response for a device no longer configured";
+		return SC_CORE_DROP;
+	}
+	o->device = (size_t)dev;
+	o->dst = t.src;
+	o->tp = t.transport;
+	rc = apply(m, &ed, o);
+	if (rc < 0)
+		return rc;
+	/* An ACK has no response; everything else must match a transaction
+	 * still in the table (B9). */
+	rc = sc_txn_response(&c->txns, sc_txn_key(t.key, m->cseq_method), m->status, o->buf,
+			     o->len, now);
+	if (rc == -ENOENT) {
+		c->st.unknown_txn++;
+		o->why = "response for an unknown transaction";
+		return SC_CORE_DROP;
+	}
+	return rc < 0 ? rc : SC_CORE_FORWARD;
+}
