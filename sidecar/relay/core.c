@@ -106,6 +106,25 @@ static bool creates_dialog(const struct sc_sip_msg *m)
 	return false;
 }
 
+/* Does this message's Contact name where the device wants its dialog or
+ * registration to be reached (B4)?  REGISTER and the requests that create
+ * or refresh a dialog's target, and their provisional and 2xx responses.
+ * A 3xx Contact names somewhere else entirely and is left alone. */
+static bool contact_is_target(const struct sc_sip_msg *m)
+{
+	static const char *const methods[] = { "REGISTER", "INVITE", "SUBSCRIBE", "REFER",
+					       "NOTIFY",   "UPDATE" };
+	sc_str method = m->is_request ? m->method : m->cseq_method;
+	size_t i;
+
+	if (!m->is_request && m->status >= 300)
+		return false;
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (sc_str_eqz(method, methods[i]))
+			return true;
+	return false;
+}
+
 /* Max-Forwards one lower (RFC 3261 §16.6 step 3); the caller has already
  * refused a request that arrived with 0. */
 static int max_forwards(const struct sc_sip_msg *m, char *scratch, size_t cap,
@@ -225,7 +244,7 @@ int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 			 tp == SC_TP_TCP ? ";transport=tcp" : "");
 		rc = sc_route_record(m, first, second, rr, sizeof(rr), &ed);
 	}
-	if (rc >= 0)
+	if (rc >= 0 && contact_is_target(m))
 		rc = sc_contact_rewrite(m, name, sc_str_cstr(wan), ct, sizeof(ct), &ed);
 	return rc < 0 ? rc : apply(m, &ed, o);
 }
@@ -246,6 +265,12 @@ int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 		(void)sc_txn_response(&c->txns, sc_txn_key(key, m->method), status, o->buf, o->len,
 				      now);
 	return rc;
+}
+
+int sc_core_trying(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+		   const struct sockaddr *src, uint64_t now, struct sc_core_out *o)
+{
+	return sc_core_fail(c, m, dev, src, 100, "Trying", NULL, now, o);
 }
 
 int sc_core_lan_response_link(const struct sc_sip_msg *m, uint64_t *link)
@@ -271,7 +296,7 @@ int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, size_t d
 		o->why = "response without our Via";
 		return SC_CORE_DROP;
 	}
-	if (rc >= 0)
+	if (rc >= 0 && contact_is_target(m))
 		rc = sc_contact_rewrite(m, c->conf->devices[dev].name, sc_str_cstr(wan), ct,
 					sizeof(ct), &ed);
 	return rc < 0 ? rc : apply(m, &ed, o);
@@ -405,6 +430,11 @@ int sc_core_wan_response(struct sc_core *c, const struct sc_sip_msg *m, uint64_t
 	}
 	if (rc < 0)
 		return rc;
+	if (m->status == 100) {
+		/* Hop by hop (RFC 3261 §16.7): the device had ours. */
+		o->why = "100 Trying is not forwarded";
+		return SC_CORE_DROP;
+	}
 	dev = sc_core_device_named(c->conf, t.device);
 	if (dev < 0) {
 		c->st.unknown_txn++;

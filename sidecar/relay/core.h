@@ -105,7 +105,9 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t de
 
 /* The request as the provider gets it (B3, B4): our Via with sent-by wan,
  * Max-Forwards decremented, our Routes consumed, double Record-Route on
- * dialog-creating requests, Contacts rewritten to wan.  Returns
+ * dialog-creating requests, Contacts of REGISTER and of requests that set
+ * a dialog's target (INVITE, SUBSCRIBE, REFER, NOTIFY, UPDATE) rewritten
+ * to wan.  Returns
  * SC_CORE_FORWARD or a negative errno. */
 int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 		     const struct sockaddr *src, enum sc_transport tp, const char *wan,
@@ -118,12 +120,20 @@ int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 		 const struct sockaddr *src, int status, const char *reason, const char *warning,
 		 uint64_t now, struct sc_core_out *o);
 
+/* Our own 100 Trying to a device's INVITE, sent at once so a UDP device
+ * stops retransmitting (the provider's 100 is hop by hop and dropped,
+ * RFC 3261 §16.7), and remembered for retransmissions as sc_core_fail
+ * does.  Returns SC_CORE_REPLY or a negative errno. */
+int sc_core_trying(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+		   const struct sockaddr *src, uint64_t now, struct sc_core_out *o);
+
 /* A response from a device: the TLS connection its request came on (0 and
  * *link), or -ENOENT when the response is not for one of our requests. */
 int sc_core_lan_response_link(const struct sc_sip_msg *m, uint64_t *link);
 
-/* The response as the provider gets it: our Via removed, Contacts
- * rewritten to wan (B4).  Returns SC_CORE_FORWARD or a negative errno. */
+/* The response as the provider gets it: our Via removed, Contacts of
+ * 1xx/2xx responses to the requests above rewritten to wan (B4); a 3xx
+ * Contact points elsewhere and is kept.  Returns SC_CORE_FORWARD or a negative errno. */
 int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 			 const char *wan, struct sc_core_out *o);
 
@@ -139,8 +149,9 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 
 /* A response from a provider (B3, B9): our Via removed, back to the device
  * and address the request came from, remembered for retransmissions.
- * Returns SC_CORE_FORWARD, SC_CORE_DROP (not ours, or no such transaction)
- * or a negative errno. */
+ * A 100 Trying is dropped: the device had ours (sc_core_trying).
+ * Returns SC_CORE_FORWARD, SC_CORE_DROP (not ours, a 100, or no such
+ * transaction) or a negative errno. */
 int sc_core_wan_response(struct sc_core *c, const struct sc_sip_msg *m, uint64_t now,
 			 struct sc_core_out *o);
 

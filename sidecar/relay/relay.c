@@ -421,9 +421,13 @@ static void link_on_open(struct sc_tls_conn *c, int status)
 		}
 		if (x)
 			wolfSSL_X509_free(x);
-		log_info("from %s: %s", sc_tls_conn_peer(c),
-			 l->upstream >= 0 ? "client certificate names upstream"
-					  : "client certificate names no upstream");
+		if (l->upstream >= 0)
+			log_info("from %s: client certificate is for upstream %s",
+				 sc_tls_conn_peer(c), r->conf->upstreams[l->upstream].name);
+		else
+			log_info("from %s: client certificate verified but is for no upstream's "
+				 "server_name: its calls are not trust-marked",
+				 sc_tls_conn_peer(c));
 	}
 	if (!f)
 		return;
@@ -643,31 +647,35 @@ static void flow_cert_verdict(uv_timer_t *t)
 
 static void flow_closed(struct flow *f, struct link *l)
 {
+	struct relay *r = f->r;
+	uint64_t now = now_ms(r), wait = BACKOFF_MIN_MS;
+
 	if (f->link != l)
 		return;
 	f->link = NULL;
-	if (f->r->stopping)
+	if (r->stopping)
 		return;
 	uv_timer_stop(&f->timer);
 	if (f->state == FLOW_WAITING || (f->state == FLOW_OPEN && !l->got_data &&
 					 sc_tls_conn_cert_requested(l->conn) &&
-					 !f->r->client[f->upstream]->has_cert)) {
+					 !r->client[f->upstream]->has_cert)) {
+		/* TLS 1.3: the server refused us after the handshake. */
 		log_warn("upstream %s requires a client certificate: configure certificate and "
 			 "private_key for it",
-			 f->r->conf->upstreams[f->upstream].name);
+			 r->conf->upstreams[f->upstream].name);
 		flow_fail(f, sc_tls_diag_summary(SC_TLS_DIAG_CLIENT_CERT_REQUIRED));
-	} else if (f->state == FLOW_OPEN || f->state == FLOW_DIALLING) {
-		f->state = f->state == FLOW_OPEN ? FLOW_IDLE : f->state;
-		if (f->state == FLOW_DIALLING)
-			flow_fail(f, "upstream connection failed");
+	} else if (f->state == FLOW_DIALLING) {
+		flow_fail(f, sc_tls_diag_summary(SC_TLS_DIAG_OTHER));
+	} else if (f->state == FLOW_OPEN) {
+		f->state = FLOW_IDLE;
 	}
 	/* A flow that was up is dialled again with back-off, so inbound calls
 	 * can come over it again (B2). */
-	if (f->was_open) {
-		uint64_t wait = f->state == FLOW_DOWN ? f->down_until - now_ms(f->r) : BACKOFF_MIN_MS;
-
-		uv_timer_start(&f->timer, flow_redial, wait, 0);
-	}
+	if (!f->was_open)
+		return;
+	if (f->state == FLOW_DOWN && f->down_until > now)
+		wait = f->down_until - now;
+	uv_timer_start(&f->timer, flow_redial, wait, 0);
 }
 
 static void flow_connect(struct flow *f, const struct sockaddr *sa)
@@ -848,10 +856,14 @@ static void lan_handle(struct relay *r, long dev, const struct sockaddr *src,
 			 (int)m->method.n, m->method.p, strerror(-rc));
 		return;
 	}
-	if (rc == SC_CORE_REPLY)
+	if (rc == SC_CORE_REPLY) {
 		lan_reply(r, src, via, o->buf, o->len);
-	else if (rc == SC_CORE_FORWARD)
+	} else if (rc == SC_CORE_FORWARD) {
+		if (sc_str_eqz(m->method, "INVITE") &&
+		    sc_core_trying(&r->core, m, (size_t)dev, src, now_ms(r), o) == SC_CORE_REPLY)
+			lan_reply(r, src, via, o->buf, o->len);
 		flow_submit(r, m, (size_t)dev, src, tp, via);
+	}
 	else if (o->why)
 		log_debug("device %s: %s", r->conf->devices[dev].name, o->why);
 }
@@ -975,6 +987,7 @@ static void tcp_accept(uv_stream_t *server, int status)
 		return;
 	}
 	t->peer.len = (socklen_t)len;
+	uv_tcp_nodelay(&t->h, 1);
 	t->dev = sc_core_device(r->conf, (const struct sockaddr *)&t->peer.ss);
 	t->next = r->conns;
 	r->conns = t;

@@ -620,6 +620,9 @@ static struct sc_tls_conn *conn_new(uv_loop_t *loop, struct sc_tls_ctx *ctx, boo
 	*rc = uv_tcp_init(loop, &c->tcp);
 	if (*rc < 0)
 		goto fail;
+	/* SIP messages are small and each one is a unit: Nagle's algorithm
+	 * would hold a 180 behind the peer's delayed ACK of a 100. */
+	uv_tcp_nodelay(&c->tcp, 1);
 	uv_timer_init(loop, &c->timer);
 	c->handles = 2;
 	c->tcp.data = c;
@@ -707,6 +710,8 @@ int sc_tls_conn_server(uv_loop_t *loop, struct sc_tls_ctx *ctx, uv_stream_t *lis
 	if (!c)
 		return rc;
 	rc = uv_accept(listener, (uv_stream_t *)&c->tcp);
+	if (rc == 0)
+		uv_tcp_nodelay(&c->tcp, 1);
 	if (rc < 0) {
 		c->deferred = rc;
 		uv_timer_start(&c->timer, on_timer, 0, 0);
