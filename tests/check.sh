@@ -3,7 +3,9 @@
 #   check: N passed, N failed
 # Steps: native unit tests (gcc), the config tests against the real binary,
 # unit and config tests again under ASan+UBSan (clang), `probe` against real
-# TLS peers (openssl s_server, Kamailio) with both builds, arm64 and armhf cross
+# TLS peers (openssl s_server, Kamailio) with both builds, the relay between
+# sipp phones and a Kamailio TLS provider (tests/interop) with both builds,
+# arm64 and armhf cross
 # builds with their unit tests under qemu-user, a compile of every source
 # against musl's headers, and a replay of every fuzz
 # seed.  A step that cannot build counts as a failure.
@@ -67,6 +69,10 @@ step sanitizers make -j"$jobs" unit SAN=1 CC=clang
 step config-sanitizers env SIPSIDECAR=build/native-san/sipsidecar tests/config/run.sh
 step tls env SIPSIDECAR=build/native/sipsidecar tests/tls/run.sh
 step tls-sanitizers env SIPSIDECAR=build/native-san/sipsidecar tests/tls/run.sh
+step tools make tools
+step interop env SIPSIDECAR=build/native/sipsidecar tests/interop/run.sh
+step interop-sanitizers env SIPSIDECAR=build/native-san/sipsidecar \
+	SIPSEND=build/native/tools/sipsend tests/interop/run.sh
 for arch in arm64 armhf; do
 	step "sysroot-$arch" platform/sysroot.sh "$arch"
 	step "$arch" make -j"$jobs" unit ARCH="$arch"
