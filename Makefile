@@ -23,7 +23,7 @@ ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-om
 ALL_LDFLAGS += -fsanitize=address,undefined
 endif
 
-CORE_SRC := $(sort $(wildcard sidecar/*.c sidecar/*/*.c)) platform/posix.c
+CORE_SRC := $(sort $(wildcard sidecar/*.c sidecar/*/*.c)) platform/posix.c platform/privdrop.c
 CORE_SRC := $(filter-out sidecar/main.c,$(CORE_SRC))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))

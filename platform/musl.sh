@@ -13,7 +13,7 @@ for h in wolfssl uv uv.h yaml.h; do
 done
 passed=0
 failed=0
-for src in sidecar/*.c sidecar/*/*.c platform/posix.c; do
+for src in sidecar/*.c sidecar/*/*.c platform/*.c; do
 	if musl-gcc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wshadow \
 		-Wstrict-prototypes -Wmissing-prototypes -Wvla -isystem "$inc" \
 		-c "$src" -o /dev/null; then

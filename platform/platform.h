@@ -1,11 +1,17 @@
 /* What differs between the systems sipsidecar runs on (glibc Debian, musl
- * OpenWrt): the syslog side of logging, and later privilege drop and
- * readiness notification.  One implementation per file in platform/. */
+ * OpenWrt): the syslog side of logging and the privilege drop.  One implementation per file in platform/. */
 #ifndef SC_PLATFORM_H
 #define SC_PLATFORM_H
 
 void sc_platform_syslog_open(const char *ident);
 /* level: 0 error, 1 warn, 2 info, 3 debug (enum sc_log_level). */
 void sc_platform_syslog(int level, const char *tag, const char *line);
+
+#include <stddef.h>
+
+/* Becomes user (and its primary group, with no supplementary groups) for
+ * good.  Returns 0 (also when already that user) or a negative errno with
+ * the reason in err. */
+int sc_platform_drop_privileges(const char *user, char *err, size_t errlen);
 
 #endif

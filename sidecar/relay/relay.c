@@ -10,6 +10,7 @@
 
 #define LOG_TAG "relay"
 #include "../log.h"
+#include "../../platform/platform.h"
 #include "../net/addr.h"
 #include "../net/stream.h"
 #include "../sip/msg.h"
@@ -1219,6 +1220,20 @@ int sc_relay_run(const struct sc_conf *conf)
 		rc = contexts(r);
 	if (rc == 0)
 		rc = listen_all(r);
+	if (rc == 0 && conf->user) {
+		char err[160];
+
+		/* B12: the sockets are bound and the keys loaded; root is not
+		 * needed again. */
+		rc = sc_platform_drop_privileges(conf->user, err, sizeof(err));
+		if (rc < 0)
+			log_error("%s", err);
+		else
+			log_info("running as user %s", conf->user);
+	}
+	if (rc == 0 && conf->status.enabled)
+		log_warn("status: the HTTP status endpoint is not built in this version; "
+			 "the counters are logged when the relay stops");
 	if (rc < 0)
 		goto out;
 	for (i = 0; i < nflows; i++) {

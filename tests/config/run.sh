@@ -219,5 +219,34 @@ if run nofile 2 check -c "$tmp/nofile.yaml"; then
 	expect nofile ":8:14: error: no CA certificate in $certs/garbage.pem could be loaded"
 fi
 
+# 8. `run` refuses to start, with exit status 1 and the reason, when it
+# cannot do what the file says: an unknown user to drop to (B12), a port
+# that is already taken.
+cat >"$tmp/run.yaml" <<EOF
+user: nosuchuser-sc
+lan:
+  listen: [ "udp:127.0.0.1:25198" ]
+upstreams:
+  p: { uri: "127.0.0.1:1", verify: false }
+devices:
+  - { name: d, match: 127.0.0.1, upstream: p }
+EOF
+if run run-user 1 run -c "$tmp/run.yaml"; then
+	ok
+	expect run-user 'error \[relay\] user nosuchuser-sc: no such user$'
+fi
+# The wan listener on the port the lan TCP listener already holds.
+sed -e 's/^user:.*$//' -e 's#"udp:127.0.0.1:25198"#"tcp:127.0.0.1:25199"#' "$tmp/run.yaml" >"$tmp/busy.yaml"
+cat >>"$tmp/busy.yaml" <<EOF
+wan:
+  listen: [ "tls:127.0.0.1:25199" ]
+  certificate: $certs/server.pem
+  private_key: $certs/server.key
+EOF
+if run run-busy 1 run -c "$tmp/busy.yaml"; then
+	ok
+	expect run-busy 'error \[relay\] wan listen tls:127\.0\.0\.1:25199: address already in use$'
+fi
+
 echo "config: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -9,7 +9,7 @@ mode=${1:-1000000}
 out=build/fuzz
 mkdir -p "$out"
 CFLAGS="-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-SRC=$(ls sidecar/*.c sidecar/*/*.c platform/posix.c | grep -v "^sidecar/main.c$")
+SRC=$(ls sidecar/*.c sidecar/*/*.c platform/*.c | grep -v "^sidecar/main.c$")
 
 seeds() {
 	case $1 in
