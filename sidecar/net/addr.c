@@ -72,3 +72,17 @@ bool sc_net_addr_any(const struct sockaddr *sa)
 			      16) == 0;
 	return false;
 }
+
+int sc_net_hostport(const char *s, uint16_t default_port, char *out, size_t cap)
+{
+	const char *colon = strchr(s, ':');
+	int n;
+
+	if (s[0] == '[' ? strstr(s, "]:") != NULL : colon && !strchr(colon + 1, ':'))
+		n = snprintf(out, cap, "%s", s);
+	else if (colon && s[0] != '[')
+		n = snprintf(out, cap, "[%s]:%u", s, (unsigned)default_port);
+	else
+		n = snprintf(out, cap, "%s:%u", s, (unsigned)default_port);
+	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 /* "a.b.c.d:port" or "[v6]:port" into out.  Returns the length, -ENOSPC, or
@@ -18,5 +19,10 @@ bool sc_net_addr_eq(const struct sockaddr *a, const struct sockaddr *b);
 
 /* Is this the wildcard address (0.0.0.0 or ::)? */
 bool sc_net_addr_any(const struct sockaddr *sa);
+
+/* A configured "host", "host:port", "[v6]", "[v6]:port" or bare IPv6
+ * address as "host:port" for a Via or Record-Route, with default_port
+ * when it has none.  Returns the length or -ENOSPC. */
+int sc_net_hostport(const char *s, uint16_t default_port, char *out, size_t cap);
 
 #endif

@@ -92,4 +92,5 @@ void sc_stream_rx_free(struct sc_stream_rx *rx)
 	free(rx->buf);
 	rx->buf = NULL;
 	rx->len = 0;
+	memset(&rx->fr, 0, sizeof(rx->fr));
 }

@@ -125,8 +125,9 @@ static bool contact_is_target(const struct sc_sip_msg *m)
 	return false;
 }
 
-/* Max-Forwards one lower (RFC 3261 §16.6 step 3); the caller has already
- * refused a request that arrived with 0. */
+/* Max-Forwards one lower, or 70 when the request had none (RFC 3261
+ * §16.6 step 3); the caller has already refused a request that arrived
+ * with 0. */
 static int max_forwards(const struct sc_sip_msg *m, char *scratch, size_t cap,
 			struct sc_edits *ed)
 {
@@ -134,7 +135,8 @@ static int max_forwards(const struct sc_sip_msg *m, char *scratch, size_t cap,
 	int k = -1, n;
 
 	if (m->max_forwards < 0)
-		return 0;
+		return sc_edit_insert(ed, m->nhdrs ? m->hdrs[m->nhdrs - 1].end : m->start_line_end,
+				      SC_STR_LIT("Max-Forwards: 70\r\n"));
 	h = sc_sip_msg_next(m, SC_HDR_MAX_FORWARDS, &k);
 	n = snprintf(scratch, cap, "%d", m->max_forwards > 0 ? m->max_forwards - 1 : 0);
 	if (n < 0 || (size_t)n >= cap)
@@ -150,34 +152,50 @@ static int apply(const struct sc_sip_msg *m, const struct sc_edits *ed, struct s
 	return rc < 0 ? rc : SC_CORE_FORWARD;
 }
 
-/* Copies the user part of the To URI and the first Contact URI of a
- * REGISTER, for routing requests to the AOR later (B5). */
-static void remember_register(const struct sc_sip_msg *m, struct sc_core_dev *d)
+/* Is a REGISTER a removal: "Contact: *", or an expiry of 0 in the Expires
+ * header or the Contact's own expires parameter? */
+static bool deregisters(const struct sc_sip_msg *m, const struct sc_sip_addr *contact)
 {
 	const struct sc_sip_hdr *h;
-	struct sc_sip_addr a;
-	sc_str first;
-	size_t pos = 0;
+	sc_str v;
 	int k = -1;
 
-	h = sc_sip_msg_next(m, SC_HDR_TO, &k);
-	if (!h || sc_sip_addr_parse(&a, h->value) < 0 || !a.uri.is_sip || !sc_str_set(a.uri.user) ||
-	    a.uri.user.n >= sizeof(d->aor))
+	if (contact->star)
+		return true;
+	if (sc_sip_param_find(contact->params, "expires", &v))
+		return sc_str_eqz(v, "0");
+	h = sc_sip_msg_next(m, SC_HDR_EXPIRES, &k);
+	return h && sc_str_eqz(h->value, "0");
+}
+
+/* Remembers the user part of the To URI and the first Contact URI of a
+ * REGISTER, for routing requests to the AOR later (B5); a removal forgets
+ * them. */
+static void remember_register(const struct sc_sip_msg *m, struct sc_core_dev *d)
+{
+	const struct sc_sip_hdr *to, *ct;
+	struct sc_sip_addr a, c;
+	sc_str first;
+	size_t pos = 0;
+	int k = -1, j = -1;
+
+	to = sc_sip_msg_next(m, SC_HDR_TO, &k);
+	ct = sc_sip_msg_next(m, SC_HDR_CONTACT, &j);
+	if (!to || !ct || sc_sip_addr_parse(&a, to->value) < 0 ||
+	    sc_sip_split(ct->value, &pos, &first) != 1 || sc_sip_addr_parse(&c, first) < 0)
 		return;
-	k = -1;
-	h = sc_sip_msg_next(m, SC_HDR_CONTACT, &k);
-	if (!h || sc_sip_split(h->value, &pos, &first) != 1 || sc_sip_addr_parse(&a, first) < 0 ||
-	    a.star || !a.uri.is_sip || a.uri_str.n >= sizeof(d->contact))
+	if (deregisters(m, &c)) {
+		d->aor[0] = '\0';
+		d->contact[0] = '\0';
 		return;
-	memcpy(d->contact, a.uri_str.p, a.uri_str.n);
-	d->contact[a.uri_str.n] = '\0';
-	/* Parsed again: a holds the Contact now. */
-	k = -1;
-	h = sc_sip_msg_next(m, SC_HDR_TO, &k);
-	if (sc_sip_addr_parse(&a, h->value) == 0) {
-		memcpy(d->aor, a.uri.user.p, a.uri.user.n);
-		d->aor[a.uri.user.n] = '\0';
 	}
+	if (!a.uri.is_sip || !sc_str_set(a.uri.user) || a.uri.user.n >= sizeof(d->aor) ||
+	    !c.uri.is_sip || c.uri_str.n >= sizeof(d->contact))
+		return;
+	memcpy(d->aor, a.uri.user.p, a.uri.user.n);
+	d->aor[a.uri.user.n] = '\0';
+	memcpy(d->contact, c.uri_str.p, c.uri_str.n);
+	d->contact[c.uri_str.n] = '\0';
 }
 
 int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,

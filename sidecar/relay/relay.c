@@ -1081,10 +1081,8 @@ static void lan_sent_by(const struct sc_conf *conf, enum sc_transport tp, char *
 			     ? ((const struct sockaddr_in6 *)(const void *)&li->addr.ss)->sin6_port
 			     : ((const struct sockaddr_in *)(const void *)&li->addr.ss)->sin_port);
 	if (conf->lan.advertise) {
-		if (strchr(conf->lan.advertise, ':') && conf->lan.advertise[0] != '[')
-			snprintf(host, sizeof(host), "[%s]", conf->lan.advertise);
-		else
-			snprintf(host, sizeof(host), "%s", conf->lan.advertise);
+		sc_net_hostport(conf->lan.advertise, (uint16_t)port, out, cap);
+		return;
 	} else if (!sc_net_addr_any((const struct sockaddr *)&li->addr.ss)) {
 		sc_net_host_text((const struct sockaddr *)&li->addr.ss, host, sizeof(host));
 	} else {
