@@ -43,18 +43,19 @@ static int hex64(sc_str s, uint64_t *out)
 	return 0;
 }
 
-int sc_inbound_via_add(const struct sc_sip_msg *m, uint64_t link, enum sc_transport transport,
-		       sc_str sent_by, char *scratch, size_t cap, struct sc_edits *ed)
+/* The branch key of our Via for provider request m on link: derived from
+ * the provider's transaction, so its retransmissions, its CANCEL and the
+ * ACK of a non-2xx response get the same one. */
+static int branch_key(const struct sc_sip_msg *m, uint64_t link, const struct sc_sip_hdr **h,
+		      uint64_t *key)
 {
-	const struct sc_sip_hdr *h;
 	struct sc_sip_via v;
 	uint64_t hash = SC_STR_HASH_INIT;
 	char num[24];
 	sc_str top;
 	size_t pos;
-	int n;
 
-	if (top_via(m, &h, &pos, &top, &v) < 0)
+	if (top_via(m, h, &pos, &top, &v) < 0)
 		return -EBADMSG;
 	hash = sc_str_hash(hash, sc_str_make(num, (size_t)snprintf(num, sizeof(num), "%016llx",
 								  (unsigned long long)link)));
@@ -69,12 +70,47 @@ int sc_inbound_via_add(const struct sc_sip_msg *m, uint64_t link, enum sc_transp
 		hash = sc_str_hash(hash, sc_str_make(num, (size_t)snprintf(num, sizeof(num), "%lu",
 									  (unsigned long)m->cseq)));
 	}
-	n = snprintf(scratch, cap, "Via: SIP/2.0/%s %.*s;branch=" BRANCH_PREFIX "%016llx;rport;sc-l=%016llx\r\n",
+	*key = hash;
+	return 0;
+}
+
+int sc_inbound_key(const struct sc_sip_msg *m, uint64_t link, uint64_t *key)
+{
+	const struct sc_sip_hdr *h;
+
+	return branch_key(m, link, &h, key);
+}
+
+int sc_inbound_via_add(const struct sc_sip_msg *m, uint64_t link, enum sc_transport transport,
+		       sc_str sent_by, char *scratch, size_t cap, struct sc_edits *ed)
+{
+	const struct sc_sip_hdr *h;
+	uint64_t key;
+	int n;
+
+	if (branch_key(m, link, &h, &key) < 0)
+		return -EBADMSG;
+	n = snprintf(scratch, cap,
+		     "Via: SIP/2.0/%s %.*s;branch=" BRANCH_PREFIX "%016llx;rport;sc-l=%016llx\r\n",
 		     transport == SC_TP_TCP ? "TCP" : "UDP", (int)sent_by.n, sent_by.p,
-		     (unsigned long long)hash, (unsigned long long)link);
+		     (unsigned long long)key, (unsigned long long)link);
 	if (n < 0 || (size_t)n >= cap)
 		return -ENOSPC;
 	return sc_edit_insert(ed, h->start, sc_str_make(scratch, (size_t)n));
+}
+
+int sc_inbound_branch(const struct sc_sip_msg *m, uint64_t *key)
+{
+	const struct sc_sip_hdr *h;
+	struct sc_sip_via v;
+	sc_str top;
+	size_t pos;
+
+	if (top_via(m, &h, &pos, &top, &v) < 0 || v.branch.n != sizeof(BRANCH_PREFIX) - 1 + 16 ||
+	    memcmp(v.branch.p, BRANCH_PREFIX, sizeof(BRANCH_PREFIX) - 1) != 0 ||
+	    hex64(sc_str_make(v.branch.p + sizeof(BRANCH_PREFIX) - 1, 16), key) < 0)
+		return -ENOENT;
+	return 0;
 }
 
 int sc_inbound_via_pop(const struct sc_sip_msg *m, uint64_t *link, struct sc_edits *ed)

@@ -26,6 +26,15 @@
 int sc_inbound_via_add(const struct sc_sip_msg *m, uint64_t link, enum sc_transport transport,
 		       sc_str sent_by, char *scratch, size_t cap, struct sc_edits *ed);
 
+/* The branch key sc_inbound_via_add writes for request m on link (the
+ * 16 hex digits after "z9hG4bK-sci").  Returns 0 or -EBADMSG. */
+int sc_inbound_key(const struct sc_sip_msg *m, uint64_t link, uint64_t *key);
+
+/* The branch key in the top Via of m when it is one of ours (a device's
+ * response), for matching it to the request we sent.  Returns 0 or
+ * -ENOENT. */
+int sc_inbound_branch(const struct sc_sip_msg *m, uint64_t *key);
+
 /* For a response from a device: when its top Via is one sc_inbound_via_add
  * wrote, adds the edit removing it, stores the connection in *link and
  * returns 0.  Returns -ENOENT when the top Via is not ours, -ENOSPC when ed

@@ -18,6 +18,7 @@
 #include "../tls/ctx.h"
 #include "../tls/identity.h"
 #include "core.h"
+#include "inbound.h"
 #include "relay.h"
 
 /* How long a TLS 1.3 flow waits after a server asked for a client
@@ -29,6 +30,12 @@
 #define BACKOFF_MAX_MS 60000
 /* A device's requests waiting for its flow to open. */
 #define QUEUE_MAX 64
+/* RFC 3261 §17.1.1.2 and §17.1.2.2 timers for requests sent to a device
+ * over UDP: T1, T2, and the 64*T1 after which we give up. */
+#define RETX_T1_MS 500
+#define RETX_T2_MS 4000
+#define RETX_GIVE_UP_MS 32000
+#define RETX_MAX 256
 
 struct relay;
 struct flow;
@@ -83,6 +90,20 @@ struct flow {
 	char warning[200];    /* the Warning for requests that cannot go */
 };
 
+/* A request sent to a device over UDP, repeated until the device answers
+ * (the provider sent it once, over TLS, and will not repeat it). */
+struct retx {
+	struct retx *next;
+	uint64_t key;        /* our LAN branch key mixed with the CSeq method */
+	bool invite;
+	uint64_t due;        /* next send, ms */
+	uint64_t give_up;
+	unsigned interval;   /* ms */
+	struct sc_conf_addr dst;
+	size_t len;
+	char buf[];
+};
+
 /* A TCP connection from a device. */
 struct lan_tcp {
 	uv_tcp_t h;
@@ -111,6 +132,9 @@ struct relay {
 	struct lan_tcp *conns;
 	uint64_t next_link;
 	uv_timer_t tick;
+	uv_timer_t retx_timer;
+	struct retx *retx;
+	size_t nretx;
 	uv_signal_t sig[3];
 	bool stopping;
 	struct sc_sip_msg msg;
@@ -183,6 +207,70 @@ static void udp_send(struct relay *r, const struct sockaddr *dst, const char *bu
 	b = uv_buf_init(s->buf, (unsigned)len);
 	if (uv_udp_send(&s->req, h, &b, 1, dst, udp_sent) < 0)
 		free(s);
+}
+
+/* ---- repeating requests to UDP devices (Timer A / E) ---- */
+
+static void retx_tick(uv_timer_t *t)
+{
+	struct relay *r = t->data;
+	struct retx **pp = &r->retx, *x;
+	uint64_t now = now_ms(r);
+
+	while ((x = *pp) != NULL) {
+		if (now >= x->give_up) {
+			*pp = x->next;
+			r->nretx--;
+			free(x);
+			continue;
+		}
+		if (now >= x->due) {
+			udp_send(r, (const struct sockaddr *)&x->dst.ss, x->buf, x->len);
+			x->interval *= 2;
+			if (!x->invite && x->interval > RETX_T2_MS)
+				x->interval = RETX_T2_MS;
+			x->due = now + x->interval;
+		}
+		pp = &x->next;
+	}
+	if (!r->retx)
+		uv_timer_stop(&r->retx_timer);
+}
+
+static void retx_add(struct relay *r, uint64_t key, bool invite, const struct sc_conf_addr *dst,
+		     const char *buf, size_t len)
+{
+	struct retx *x;
+
+	if (r->nretx >= RETX_MAX || !(x = malloc(sizeof(*x) + len)))
+		return; /* the device's own answer, or the provider, has to do */
+	x->key = key;
+	x->invite = invite;
+	x->interval = RETX_T1_MS;
+	x->due = now_ms(r) + RETX_T1_MS;
+	x->give_up = now_ms(r) + RETX_GIVE_UP_MS;
+	x->dst = *dst;
+	x->len = len;
+	memcpy(x->buf, buf, len);
+	x->next = r->retx;
+	r->retx = x;
+	if (!r->nretx++)
+		uv_timer_start(&r->retx_timer, retx_tick, 100, 100);
+}
+
+/* Any response from the device ends the repeating (for a non-INVITE a
+ * provisional one would only slow it down: it is simpler to stop). */
+static void retx_stop(struct relay *r, uint64_t key)
+{
+	struct retx **pp, *x;
+
+	for (pp = &r->retx; (x = *pp) != NULL; pp = &x->next)
+		if (x->key == key) {
+			*pp = x->next;
+			r->nretx--;
+			free(x);
+			return;
+		}
 }
 
 struct tcp_write {
@@ -370,9 +458,19 @@ static void wan_handle(struct link *l, const char *buf, size_t len)
 		(void)link_send(l, o->buf, o->len);
 		return;
 	}
-	if (to_device(r, o) < 0 && r->msg.is_request &&
-	    sc_core_reply(&r->msg, 480, "Temporarily Unavailable", NULL, o) == SC_CORE_REPLY)
-		(void)link_send(l, o->buf, o->len);
+	if (to_device(r, o) < 0) {
+		if (r->msg.is_request &&
+		    sc_core_reply(&r->msg, 480, "Temporarily Unavailable", NULL, o) == SC_CORE_REPLY)
+			(void)link_send(l, o->buf, o->len);
+		return;
+	}
+	if (r->msg.is_request && o->tp == SC_TP_UDP && !sc_str_eqz(r->msg.method, "ACK")) {
+		uint64_t key;
+
+		if (sc_inbound_key(&r->msg, l->id, &key) == 0)
+			retx_add(r, sc_txn_key(key, r->msg.method), sc_str_eqz(r->msg.method, "INVITE"),
+				 &o->dst, o->buf, o->len);
+	}
 }
 
 static int link_frame(void *arg, int kind, const char *msg, size_t len)
@@ -829,6 +927,10 @@ static void lan_handle(struct relay *r, long dev, const struct sockaddr *src,
 	}
 	o->why = NULL;
 	if (!m->is_request) {
+		uint64_t key;
+
+		if (r->retx && sc_inbound_branch(m, &key) == 0)
+			retx_stop(r, sc_txn_key(key, m->cseq_method));
 		if (sc_core_lan_response_link(m, &id) < 0) {
 			r->core.st.not_ours++;
 			log_debug("from %s: dropped a response that is not for us",
@@ -1038,6 +1140,7 @@ static void relay_stop(struct relay *r)
 	for (i = 0; i < 3; i++)
 		uv_close((uv_handle_t *)&r->sig[i], NULL);
 	uv_close((uv_handle_t *)&r->tick, NULL);
+	uv_close((uv_handle_t *)&r->retx_timer, NULL);
 	for (i = 0; i < nflows; i++) {
 		uv_close((uv_handle_t *)&r->flows[i].timer, NULL);
 		if (r->flows[i].gai_busy)
@@ -1245,6 +1348,8 @@ int sc_relay_run(const struct sc_conf *conf)
 	}
 	uv_timer_init(r->loop, &r->tick);
 	r->tick.data = r;
+	uv_timer_init(r->loop, &r->retx_timer);
+	r->retx_timer.data = r;
 	uv_timer_start(&r->tick, on_tick, 1000, 1000);
 	for (i = 0; i < 3; i++) {
 		uv_signal_init(r->loop, &r->sig[i]);
@@ -1267,6 +1372,12 @@ out:
 	if (r->flows)
 		for (i = 0; i < nflows; i++)
 			pending_free_all(&r->flows[i]);
+	while (r->retx) {
+		struct retx *x = r->retx;
+
+		r->retx = x->next;
+		free(x);
+	}
 	if (r->client)
 		for (i = 0; i < conf->nupstreams; i++)
 			sc_tls_ctx_unref(r->client[i]);

@@ -328,6 +328,39 @@ static void test_pop_round_trip(void)
 	CHECK(link == UINT64_MAX);
 }
 
+/* The key of the branch is what the relay matches a device's response
+ * with, to stop repeating a request it sent over UDP: sc_inbound_key gives
+ * the one sc_inbound_via_add writes, sc_inbound_branch reads it back from
+ * the response, and nothing else yields a key. */
+static void test_key_matches_response(void)
+{
+	struct sc_sip_msg m;
+	char ours[512], want[32];
+	const char *text = invite(), *resp;
+	uint64_t key = 0, got = 0, other = 0;
+
+	CHECK_EQ_INT(sc_sip_msg_parse(&m, text, strlen(text)), 0);
+	CHECK_EQ_INT(sc_inbound_key(&m, LINK, &key), 0);
+	CHECK_EQ_INT(sc_inbound_key(&m, LINK + 1, &other), 0);
+	CHECK(key != other);
+	snprintf(want, sizeof(want), "z9hG4bK-sci%016llx", (unsigned long long)key);
+	CHECK_STR(sc_str_cstr(branch(add_ok(text, LINK, SC_TP_UDP))), want);
+	snprintf(ours, sizeof(ours), "%s", top_via(add_ok(text, LINK, SC_TP_UDP)));
+	resp = device_response(ours, PROVIDER_VIA, 0);
+	CHECK_EQ_INT(sc_sip_msg_parse(&m, resp, strlen(resp)), 0);
+	CHECK_EQ_INT(sc_inbound_branch(&m, &got), 0);
+	CHECK(got == key);
+	/* The provider's own Via on top is not ours. */
+	resp = device_response(PROVIDER_VIA, NULL, 0);
+	CHECK_EQ_INT(sc_sip_msg_parse(&m, resp, strlen(resp)), 0);
+	CHECK_EQ_INT(sc_inbound_branch(&m, &got), -ENOENT);
+	/* Nor is a branch of ours with a damaged key. */
+	resp = device_response("SIP/2.0/UDP " LAN ";branch=z9hG4bK-sci0123456789abcdeg;sc-l=1",
+			       NULL, 0);
+	CHECK_EQ_INT(sc_sip_msg_parse(&m, resp, strlen(resp)), 0);
+	CHECK_EQ_INT(sc_inbound_branch(&m, &got), -ENOENT);
+}
+
 /* Our Via with its branch suffix and link parameter replaced. */
 static const char *forged(const char *branch_tail, const char *params)
 {
@@ -403,6 +436,7 @@ static void test_pop_not_ours(void)
 
 int main(void)
 {
+	RUN(test_key_matches_response);
 	RUN(test_add);
 	RUN(test_branch_follows_the_transaction);
 	RUN(test_branch_rfc2543_provider);
