@@ -8,9 +8,12 @@ bool sc_trust_should_mark(const struct sc_sip_msg *m, const struct sc_trust_src 
 {
 	/* Every condition is necessary: a verified connection from an upstream
 	 * that is not trusted (or a trusted one that was not verified) proves
-	 * nothing about who placed the call. */
+	 * nothing about who placed the call.  An upstream with verify off is
+	 * never trusted, whatever a connection's certificate happened to be:
+	 * the operator said its certificates are not to be relied on. */
 	return m->is_request && sc_str_eqz(m->method, "INVITE") && src->tls && src->verified &&
-	       src->upstream && src->upstream->trusted && dev->alert_info && dev->alert_info[0];
+	       src->upstream && src->upstream->trusted && src->upstream->verify &&
+	       dev->alert_info && dev->alert_info[0];
 }
 
 int sc_trust_edits(const struct sc_sip_msg *m, bool mark, const struct sc_conf_device *dev,

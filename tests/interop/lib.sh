@@ -382,25 +382,131 @@ sipp_ok() {
 	return 1
 }
 
-# sipp_received NAME [START]: the messages phone NAME received (its trace),
-# only those whose start line matches the ERE START when given, separated
-# by blank lines.
-sipp_received() {
+# sipp_trace NAME received|sent [START [MAX]]: the messages phone NAME
+# received (or sent) by its trace, only those whose start line matches the
+# ERE START when given, at most MAX of them (all when 0 or unset), without
+# CRs, separated by blank lines.
+sipp_trace() {
 	[ -f "$tmp/$1.msg" ] || return 0
-	awk -v start="${2:-}" '
+	awk -v dir=" message $2 " -v start="${3:-}" -v max="${4:-0}" '
 		/^-----------------------------------------------/ { flush(); mode = 0; next }
-		/ message received / { mode = 1; n = 0; next }
+		index($0, dir) { mode = 1; n = 0; next }
 		mode { gsub(/\r/, ""); if (n || $0 != "") buf[n++] = $0 }
 		function flush(   i) {
-			if (mode && n && (start == "" || buf[0] ~ start))
+			if (mode && n && (start == "" || buf[0] ~ start) && (!max || shown < max)) {
 				for (i = 0; i < n; i++) print buf[i]
+				shown++
+			}
 			n = 0
 		}
 		END { flush() }' "$tmp/$1.msg"
+}
+# sipp_received NAME [START]: sipp_trace NAME received [START].
+sipp_received() {
+	sipp_trace "$1" received "${2:-}"
 }
 
 # sipp_got NAME START PATTERN: a message NAME received, whose start line
 # matches START, has a line matching PATTERN (grep -E, case-insensitive).
 sipp_got() {
 	sipp_received "$1" "$2" | grep -Eqi -- "$3"
+}
+# sipp_sent NAME START PATTERN: as sipp_got, for a message NAME sent.
+sipp_sent() {
+	sipp_trace "$1" sent "$2" | grep -Eqi -- "$3"
+}
+# sipp_headers NAME START HEADER: every HEADER line (name and value as
+# received, trailing blanks removed) of the first message NAME received
+# whose start line matches START.
+sipp_headers() {
+	sipp_trace "$1" received "$2" 1 | grep -i "^$3[[:space:]]*:" | sed 's/[[:space:]]*$//'
+}
+
+# --- raw messages (sipsend) -------------------------------------------------
+
+SIPSEND=${SIPSEND:-build/native/tools/sipsend}
+
+# sip_register USER HOST TRANSPORT: a REGISTER for USER whose Via and
+# Contact name HOST (address or address:port) and TRANSPORT (UDP, TCP), with
+# LF line ends (crlf makes it wire-ready).  The Call-ID and the tags carry
+# USER too, so a log that mentions the request at all names the user.
+sip_register() {
+	sip_req_n=$((${sip_req_n:-0} + 1))
+	cat <<EOM
+REGISTER sip:sip.example.test SIP/2.0
+Via: SIP/2.0/$3 $2;branch=z9hG4bK-$1-$$-$sip_req_n;rport
+From: <sip:$1@sip.example.test>;tag=$1-$sip_req_n
+To: <sip:$1@sip.example.test>
+Call-ID: $1-$$-$sip_req_n@interop
+CSeq: 1 REGISTER
+Contact: <sip:$1@$2>
+Expires: 300
+Max-Forwards: 70
+User-Agent: sipsend $1
+Content-Length: 0
+
+EOM
+}
+# crlf: LF line ends to CRLF (a filter).
+crlf() {
+	awk '{ printf "%s\r\n", $0 }'
+}
+
+# sipsend_run NAME ARGS...: sipsend ARGS (see tests/tools/sipsend.c); the
+# answer, without CRs, in $tmp/NAME.ans, the exit status (0 answer, 3 none)
+# in send_rc and as the return value.
+sipsend_run() {
+	_sn_name=$1
+	shift
+	timeout 30 "$SIPSEND" "$@" >"$tmp/$_sn_name.raw" 2>"$tmp/$_sn_name.err" </dev/null
+	send_rc=$?
+	tr -d '\r' <"$tmp/$_sn_name.raw" >"$tmp/$_sn_name.ans"
+	return $send_rc
+}
+# answer_is NAME ERE: the answer of sipsend_run NAME has a start line
+# matching ERE.
+answer_is() {
+	head -n 1 "$tmp/$1.ans" | grep -Eq -- "$2"
+}
+# answer_has NAME ERE: a line of that answer matches ERE.
+answer_has() {
+	grep -Eq -- "$2" "$tmp/$1.ans"
+}
+
+# --- a TLS peer that is not SIP (openssl s_server) --------------------------
+
+# tls_server NAME PORT ARGS...: openssl s_server on 127.0.0.1:PORT with
+# ARGS (certificate, key...); everything it receives is in $tmp/NAME.srv.
+# Its stdin is a FIFO held open read-write, so it never sees EOF.  PID in
+# srv_pid; returns 1, with its output, unless PORT is bound within 5 s.
+tls_server() {
+	_ts_name=$1 _ts_port=$2
+	shift 2
+	rm -f "$tmp/$_ts_name.in"
+	mkfifo "$tmp/$_ts_name.in" || return 1
+	openssl s_server -accept "127.0.0.1:$_ts_port" "$@" \
+		<>"$tmp/$_ts_name.in" >"$tmp/$_ts_name.srv" 2>&1 &
+	srv_pid=$!
+	it_track "$srv_pid"
+	wait_until 50 tls_server_up "$_ts_port" && return 0
+	echo "openssl s_server $_ts_name did not come up on 127.0.0.1:$_ts_port"
+	show "$tmp/$_ts_name.srv"
+	it_stop "$srv_pid"
+	return 1
+}
+tls_server_up() {
+	kill -0 "$srv_pid" 2>/dev/null || return 2
+	bound tcp "$1"
+}
+
+# --- sanitizer builds -------------------------------------------------------
+
+# sc_sanitized: SIPSIDECAR is built with ASan/UBSan (make SAN=1).
+sc_sanitized() {
+	grep -aq -e __asan_init -e __ubsan_handle "$SIPSIDECAR" 2>/dev/null
+}
+# sc_sanitizer_reports: prints the relay logs of this run that hold a
+# sanitizer report; false when there is none.
+sc_sanitizer_reports() {
+	grep -El 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$tmp"/sidecar.*.log 2>/dev/null
 }

@@ -4,11 +4,37 @@
 #
 #   phone A (sipp, udp PA) --UDP--> sipsidecar lan udp/tcp LAN --TLS--> kamailio tls KTLS
 #   phone B (sipp, udp PB) <--UDP-- sipsidecar wan tls WAN     <--TLS-- (new connection)
+#   phone C (sipp, tcp from 127.0.0.2) <--TCP--> sipsidecar   (its own connection)
 #
-# Skeleton: only case (a) so far, register both phones and A calls B.
+# Cases (SPEC §4 numbers in brackets):
+#   a  both phones register; A calls B and B calls A; the callee hangs up;
+#      CANCEL before the answer (487); OPTIONS and MESSAGE [B3-B5]
+#   b  trust marking: the callee's INVITE carries its own preset Alert-Info,
+#      never the caller's; none at all with trusted: false, or with
+#      verify: false, on the upstream [B6]
+#   c  a provider with an unknown CA, an expired certificate, one for
+#      another name, a leaf without its intermediate (openssl s_server):
+#      503 with a Warning at once, the class in the log; a good chain
+#      verifies [B10, §6]
+#   d  a provider that demands a client certificate: given, it registers;
+#      without one, 503 and the log says so [B10]
+#   e  a source that matches no device never reaches the provider [B1]
+#   f  a phone on TCP registers, is called and calls [B2-B5]
+#   g  malformed and oversized messages: 400 or dropped, the relay lives
+#      on and the next call works [B8]
+#   h  after a relay restart (no flows, registrations still at Kamailio) an
+#      inbound call arrives over a new TLS connection to wan.listen [B5]
+#   i  what the provider sees: contacts on the relay's WAN address with
+#      transport=tls, a TLS top Via with the relay's sent-by on every
+#      request [B3, B4]
+#
+# Relays, in order: the main one (a, b, e, f, g), restarted (h), trusted:
+# false and verify: false (b), the s_server one (c), the client-certificate
+# one against a second Kamailio (d).  With a sanitizer build every relay log
+# must be free of sanitizer reports.
 #
 # usage: tests/interop/run.sh     (from anywhere; runs from the top)
-# Environment: see lib.sh (SIPSIDECAR, SC_TEST_CERTS, IT_KEEP...).
+# Environment: see lib.sh (SIPSIDECAR, SIPSEND, SC_TEST_CERTS, IT_KEEP...).
 # Prints one line per check and "interop: N passed, N failed" last.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -25,68 +51,527 @@ for tool in kamailio kamcmd sipp openssl ss; do
 	command -v "$tool" >/dev/null 2>&1 || give_up "$tool is not installed"
 done
 [ -x "$SIPSIDECAR" ] || give_up "$SIPSIDECAR is not built (make)"
+[ -x "$SIPSEND" ] || give_up "$SIPSEND is not built (make tools)"
 it_certs || give_up "cannot make test certificates"
 
-PA=$(free_port) && PB=$(free_port) && LAN=$(free_port) && WAN=$(free_port) &&
-	KTLS=$(free_port) || give_up "no free ports"
+# PC, PC2: TCP ports of phone C on 127.0.0.2.
+PA=$(free_port) && PB=$(free_port) && PC=$(free_port) && PC2=$(free_port) &&
+	LAN=$(free_port) && WAN=$(free_port) && KTLS=$(free_port) || give_up "no free ports"
+RELAY=127.0.0.1:$LAN
+t_start=$(date +%s)
+
+# --- helpers -----------------------------------------------------------------
+
+# not CMD...: CMD fails (for check).
+not() {
+	! "$@"
+}
+
+# register CASE NAME USER PORT [SIPP ARGS...]: phone USER (udp PORT) registers.
+register() {
+	_rg_case=$1 _rg_name=$2 _rg_user=$3 _rg_port=$4
+	shift 4
+	sipp_run "$_rg_name" register.xml "$RELAY" -p "$_rg_port" -s "$_rg_user" "$@"
+	sipp_ok "$_rg_name" "$_rg_case: $_rg_user registers"
+}
+
+# call CASE NAME CALLER CPORT CALLEE EPORT UAC UAS [CALLER SIPP ARGS...]:
+# the callee's phone (udp EPORT) runs UAS as NAME-uas in the background,
+# the caller's (CPORT) runs UAC as NAME-uac; both must succeed.
+call() {
+	_cl_case=$1 _cl_name=$2 _cl_from=$3 _cl_fport=$4 _cl_to=$5 _cl_tport=$6
+	_cl_uac=$7 _cl_uas=$8
+	shift 8
+	if ! sipp_bg "$_cl_name-uas" "$_cl_uas" -p "$_cl_tport" -s "$_cl_to"; then
+		fail "$_cl_case: $_cl_to's phone did not start"
+		return 1
+	fi
+	sipp_run "$_cl_name-uac" "$_cl_uac" "$RELAY" -p "$_cl_fport" -s "$_cl_to" \
+		-key me "$_cl_from" "$@"
+	sipp_ok "$_cl_name-uac" "$_cl_case: $_cl_from calls $_cl_to (${_cl_uac%.xml})"
+	sipp_wait "$_cl_name-uas"
+	sipp_ok "$_cl_name-uas" "$_cl_case: $_cl_to's phone completes ${_cl_uas%.xml}"
+}
+
+# alert_info DESC NAME WANT: the first INVITE phone NAME received has exactly
+# the Alert-Info lines WANT ("" for none).
+alert_info() {
+	if ! sipp_got "$2" '^INVITE ' .; then
+		fail "$1: $2 received no INVITE"
+		return 1
+	fi
+	_ai_got=$(sipp_headers "$2" '^INVITE ' Alert-Info)
+	if [ "$_ai_got" = "$3" ]; then
+		ok "$1"
+	else
+		fail "$1: the INVITE has [${_ai_got}], want [$3]"
+		sipp_trace "$2" received '^INVITE ' 1 | sed 's/^/    /'
+	fi
+}
+
+# log_has DESC FILE ERE: a line of FILE matches ERE.
+log_has() {
+	if grep -Eq -- "$3" "$2"; then
+		ok "$1"
+	else
+		fail "$1: no line of $(basename "$2") matches '$3'"
+		show "$2" 25
+	fi
+}
+# log_lacks DESC FILE ERE: no line of FILE matches ERE.
+log_lacks() {
+	if grep -Eq -- "$3" "$2"; then
+		fail "$1: $(basename "$2") has:"
+		grep -E -- "$3" "$2" | head -n 5 | sed 's/^/    /'
+	else
+		ok "$1"
+	fi
+}
+
+# sc_end CASE: stops the relay; it must exit 0 on SIGTERM (SPEC §2).
+sc_end() {
+	sc_stop
+	if [ "$sc_status" = 0 ]; then
+		ok "$1: sipsidecar exits 0 on SIGTERM"
+	else
+		fail "$1: sipsidecar exit status $sc_status on SIGTERM (want 0)"
+		show "$sc_log" 40
+	fi
+}
+# sc_alive CASE: the relay still runs.
+sc_alive() {
+	if [ -n "$sc_pid" ] && kill -0 "$sc_pid" 2>/dev/null; then
+		ok "$1: sipsidecar is still running"
+	else
+		fail "$1: sipsidecar is gone"
+		show "$sc_log" 40
+	fi
+}
+# sc_relaunch CONFIG: a relay with CONFIG on the standard ports; gives up
+# when it does not start.
+sc_relaunch() {
+	sc_start "$1" "udp:$LAN" "tcp:$LAN" "tcp:$WAN" || give_up "sipsidecar did not start with $1"
+}
+
+# contact_check CASE USER: kamailio stores USER's contact on the relay's WAN
+# address with transport=tls (B4).
+contact_check() {
+	kam_contacts >"$tmp/contacts.$2"
+	if grep -Eq "^$2 sip:$2@127\.0\.0\.1:$WAN;(.*;)?transport=tls(;|$)" "$tmp/contacts.$2"; then
+		ok "$1: kamailio has $2's contact on the relay's wan address, transport=tls"
+	else
+		fail "$1: kamailio's contacts (want sip:$2@127.0.0.1:$WAN;transport=tls...):"
+		show "$tmp/contacts.$2"
+	fi
+}
+
+# cfg_head FILE: the log, lan (allow 127.0.0.0/8) and wan parts of the
+# standard config, for configs with their own upstreams and devices.
+cfg_head() {
+	sc_config "$tmp/std.yaml"
+	sed -e '/^upstreams:/,$d' -e 's#allow: \[ 127\.0\.0\.1/32 \]#allow: [ 127.0.0.0/8 ]#' \
+		"$tmp/std.yaml" >"$1"
+	grep -q 'allow: \[ 127\.0\.0\.0/8 \]' "$1" || give_up "cfg_head: lan.allow not found in sc_config"
+}
+
+# malformed_count: how many messages the relay has logged as malformed or
+# too large so far.
+malformed_count() {
+	grep -Ec 'dropped a (malformed message|datagram over 64 KiB)|(over 64 KiB|cannot be framed); closing' \
+		"$sc_log"
+}
+
+# --- the main relay ----------------------------------------------------------
 
 kam_start || give_up "kamailio did not start"
+KAM1_LOG=$kam_dir/kamailio.log
+# The standard config, plus phone C (any port of 127.0.0.2, for TCP) and a
+# lan.allow that lets 127.0.0.0/8 in: sources outside every device but
+# inside lan.allow (127.0.0.9, case e) are then refused by device matching.
 sc_config "$tmp/sidecar.yaml"
-if timeout 30 "$SIPSIDECAR" check -c "$tmp/sidecar.yaml" >"$tmp/check.out" 2>&1; then
+sed 's#allow: \[ 127\.0\.0\.1/32 \]#allow: [ 127.0.0.0/8 ]#' "$tmp/sidecar.yaml" >"$tmp/main.yaml"
+echo '  - { name: phone-c, match: "127.0.0.2", upstream: provider, alert_info: cisco-ata }' \
+	>>"$tmp/main.yaml"
+grep -q 'allow: \[ 127\.0\.0\.0/8 \]' "$tmp/main.yaml" || give_up "main.yaml: lan.allow not edited"
+if timeout 30 "$SIPSIDECAR" check -c "$tmp/main.yaml" >"$tmp/check.out" 2>&1; then
 	ok "sipsidecar check accepts the test config"
 else
 	fail "sipsidecar check refuses the test config"
 	show "$tmp/check.out"
 fi
-sc_start "$tmp/sidecar.yaml" "udp:$LAN" "tcp:$LAN" "tcp:$WAN" ||
-	give_up "sipsidecar did not start"
+sc_relaunch "$tmp/main.yaml"
 
-RELAY=127.0.0.1:$LAN
+# (a) Both phones register; calls both ways; BYE from either side; CANCEL;
+# OPTIONS and MESSAGE.
+echo "-- a: calls between UDP phones"
+register a a-reg-a alice "$PA"
+register a a-reg-b bob "$PB"
+contact_check a alice
+contact_check a bob
 
-# (a) Both phones register through the relay; A calls B; B answers; A
-# hangs up.
-sipp_run a-reg-a register.xml "$RELAY" -p "$PA" -s alice
-sipp_ok a-reg-a "a: alice registers"
-sipp_run a-reg-b register.xml "$RELAY" -p "$PB" -s bob
-sipp_ok a-reg-b "a: bob registers"
-# The provider must see contacts on the relay's TLS side (B4).
-kam_contacts >"$tmp/a-contacts"
-for u in alice bob; do
-	if grep -Eq "^$u sip:$u@127\.0\.0\.1:$WAN;.*transport=tls" "$tmp/a-contacts"; then
-		ok "a: kamailio has $u's contact on the relay's wan address"
+call a a-ab alice "$PA" bob "$PB" uac-call.xml uas-call.xml
+call a a-ba bob "$PB" alice "$PA" uac-call.xml uas-call.xml
+call a a-bye alice "$PA" bob "$PB" uac-call-recv-bye.xml uas-call-send-bye.xml
+check "a: the callee's BYE reached alice" sipp_got a-bye-uac '^BYE ' '^To: .*alice@'
+call a a-cancel alice "$PA" bob "$PB" uac-cancel.xml uas-cancel.xml
+check "a: the CANCEL reached bob" sipp_got a-cancel-uas '^CANCEL ' .
+check "a: alice gets 487 for the cancelled INVITE" sipp_got a-cancel-uac '^SIP/2\.0 487 ' .
+check "a: ... and 200 for the CANCEL" sipp_got a-cancel-uac '^SIP/2\.0 200 ' '^CSeq: *1 CANCEL'
+# A callee that answers only after 1.7 s: the provider sent the INVITE once
+# over TLS, so on the LAN's UDP the relay must repeat it (RFC 3261 Timer A:
+# at 0.5 s and 1.5 s), and stop once the phone answers.
+call a a-slow alice "$PA" bob "$PB" uac-call.xml uas-slow.xml
+slow_retrans=$(awk '$1 == "---------->" && $2 == "INVITE" { print $4 }' "$tmp/a-slow-uas.screen" 2>/dev/null)
+if [ "${slow_retrans:-0}" -ge 1 ] 2>/dev/null && [ "$slow_retrans" -le 2 ]; then
+	ok "a: the relay repeated the INVITE to the slow UDP phone ($slow_retrans times) until it answered"
+else
+	fail "a: the slow phone saw ${slow_retrans:-no} INVITE retransmissions (want 1 or 2)"
+	show "$tmp/a-slow-uas.screen" 20
+fi
+call a a-opt alice "$PA" bob "$PB" uac-options.xml uas-answer.xml
+check "a: bob received alice's OPTIONS" sipp_got a-opt-uas '^OPTIONS sip:bob@' '^From: .*alice@'
+check "a: alice got bob's 200 for OPTIONS" sipp_got a-opt-uac '^SIP/2\.0 200 ' '^CSeq: *1 OPTIONS'
+call a a-msg alice "$PA" bob "$PB" uac-message.xml uas-answer.xml
+check "a: bob received alice's MESSAGE with its body" \
+	sipp_got a-msg-uas '^MESSAGE sip:bob@' '^interop message from alice$'
+check "a: alice got bob's 200 for MESSAGE" sipp_got a-msg-uac '^SIP/2\.0 200 ' '^CSeq: *1 MESSAGE'
+
+# (b) B6 on the calls above: the caller's hostile Alert-Info is gone, the
+# callee's preset (cisco-ata: Bellcore-dr4) is there, once.
+echo "-- b: trust marking"
+check "b: alice's INVITE carried a caller-chosen Alert-Info" \
+	sipp_sent a-ab-uac '^INVITE ' '^Alert-Info: <http://evil\.example/ring\.wav>'
+alert_info "b: bob's INVITE has only his preset Alert-Info (Bellcore-dr4)" a-ab-uas \
+	"Alert-Info: Bellcore-dr4"
+alert_info "b: alice's INVITE (B calls A) has only her preset Alert-Info" a-ba-uas \
+	"Alert-Info: Bellcore-dr4"
+
+# (e) B1: mallory at 127.0.0.9 (inside lan.allow, no device) is never
+# relayed.  Control: the same request from a device's address (127.0.0.2,
+# user trudy) is, so the checks below can see a relayed REGISTER.
+echo "-- e: unknown sources"
+sip_register mallory 127.0.0.9:5060 UDP | crlf >"$tmp/e-udp.sip"
+sip_register mallory 127.0.0.9:5060 TCP | crlf >"$tmp/e-tcp.sip"
+sip_register trudy 127.0.0.2:5060 UDP | crlf >"$tmp/e-ctl.sip"
+sipsend_run e-udp -b 127.0.0.9 -w 1500 "$RELAY" "$tmp/e-udp.sip"
+# shellcheck disable=SC2016 # expanded by eval
+check "e: mallory's REGISTER over UDP gets no answer (sipsend $send_rc)" \
+	eval '[ "$send_rc" = 3 ] && [ ! -s "$tmp/e-udp.ans" ]'
+sipsend_run e-tcp -t -b 127.0.0.9 -w 3000 "$RELAY" "$tmp/e-tcp.sip"
+check "e: mallory's REGISTER over TCP gets 403" answer_is e-tcp '^SIP/2\.0 403 '
+sipsend_run e-ctl -b 127.0.0.2 -w 5000 "$RELAY" "$tmp/e-ctl.sip"
+check "e: control: the same REGISTER from a device's address gets 200" \
+	answer_is e-ctl '^SIP/2\.0 200 '
+kam_contacts >"$tmp/e-contacts"
+check "e: control: kamailio has trudy's contact" grep -q '^trudy ' "$tmp/e-contacts"
+check "e: kamailio has no contact for mallory" not grep -q '^mallory ' "$tmp/e-contacts"
+log_has "e: control: kamailio logged trudy's REGISTER" "$KAM1_LOG" 'via: REGISTER .*from=sip:trudy@'
+log_lacks "e: kamailio's log never mentions mallory" "$KAM1_LOG" 'mallory'
+log_has "e: the relay logs the UDP source it dropped" "$sc_log" \
+	'127\.0\.0\.9.*not a configured device.*dropped'
+log_has "e: the relay logs the TCP source it refused" "$sc_log" \
+	'127\.0\.0\.9.*not a configured device.*403'
+
+# (f) Phone C speaks TCP from 127.0.0.2 (device matched by address).  The
+# relay never connects to a device, so C registers and takes A's call on
+# one connection: one sipp, one Call-ID for the REGISTER and the INVITE.
+echo "-- f: a TCP phone"
+cid="tcp-$$@interop"
+if sipp_bg f-c register-answer.xml "$RELAY" -t t1 -i 127.0.0.2 -p "$PC" -s carol \
+	-key cparams ";transport=tcp" -cid_str "$cid"; then
+	if wait_until 100 sipp_got f-c '^SIP/2\.0 200 ' '^CSeq: *1 REGISTER'; then
+		ok "f: carol registers over TCP"
+		contact_check f carol
+		sipp_run f-a uac-call.xml "$RELAY" -p "$PA" -s carol -key me alice -cid_str "$cid"
+		sipp_ok f-a "f: alice calls carol"
 	else
-		fail "a: kamailio's contacts for $u (want sip:$u@127.0.0.1:$WAN;transport=tls...):"
-		show "$tmp/a-contacts"
+		fail "f: carol's REGISTER over TCP got no 200"
 	fi
+	sipp_wait f-c
+	sipp_ok f-c "f: carol answers on her TCP connection"
+	check "f: carol's INVITE came over TCP with the relay's TCP Via" \
+		sipp_got f-c '^INVITE ' "^Via: SIP/2\.0/TCP 127\.0\.0\.1:$LAN;"
+	alert_info "f: carol's INVITE has only her preset Alert-Info" f-c "Alert-Info: Bellcore-dr4"
+else
+	fail "f: carol's phone did not start"
+fi
+# Another port of 127.0.0.2: the connection above may still be in TIME-WAIT.
+call f f-ca carol "$PC2" alice "$PA" uac-call.xml uas-call.xml \
+	-t t1 -i 127.0.0.2 -key cparams ";transport=tcp"
+check "f: carol's call reached alice from kamailio" sipp_got f-ca-uas '^INVITE ' '^From: .*carol@'
+
+# (g) B8: junk from phone C's address (127.0.0.2); each must get a 400 or be
+# dropped with a log line, nothing of it may reach kamailio (every message
+# names "junkmark"), and phones A and B still call.
+echo "-- g: malformed and oversized messages"
+# g_send PROTO FILE DESC: sends $tmp/g-FILE.sip from 127.0.0.2 over PROTO
+# (udp, tcp); ok when the answer is a 400, or there is none and the relay
+# logged one more malformed message.
+g_send() {
+	_gs_name=g-$1-$2 _gs_desc="$(echo "$1" | tr '[:lower:]' '[:upper:]'): $3"
+	_gs_t=""
+	[ "$1" = tcp ] && _gs_t=-t
+	_gs_before=$(malformed_count)
+	sipsend_run "$_gs_name" $_gs_t -b 127.0.0.2 -w 1200 "$RELAY" "$tmp/g-$2.sip"
+	if answer_is "$_gs_name" '^SIP/2\.0 400 '; then
+		ok "g: $_gs_desc: 400"
+	elif [ ! -s "$tmp/$_gs_name.ans" ] && [ "$(malformed_count)" -gt "$_gs_before" ]; then
+		ok "g: $_gs_desc: dropped and logged"
+	else
+		fail "g: $_gs_desc: sipsend $send_rc, answer:"
+		show "$tmp/$_gs_name.ans" 5
+		show "$sc_log" 5
+	fi
+}
+sip_register junkmark 127.0.0.2:5060 UDP >"$tmp/g-good.txt"
+printf 'NOT SIP junkmark\r\nVia: SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bK-junk\r\n\r\n' \
+	>"$tmp/g-start.sip"
+grep -v '^Call-ID:' "$tmp/g-good.txt" | crlf >"$tmp/g-nocallid.sip"
+grep -v '^CSeq:' "$tmp/g-good.txt" | crlf >"$tmp/g-nocseq.sip"
+sed 's/^Max-Forwards: 70$/this line has no colon junkmark/' "$tmp/g-good.txt" |
+	crlf >"$tmp/g-nocolon.sip"
+sed 's/^CSeq: 1 REGISTER$/CSeq: one REGISTER/' "$tmp/g-good.txt" | crlf >"$tmp/g-badcseq.sip"
+sed 's/^Content-Length: 0$/Content-Length: 400/' "$tmp/g-good.txt" | crlf >"$tmp/g-shortbody.sip"
+# 65000 bytes of junk: about the largest UDP datagram there is.
+dd if=/dev/zero bs=1000 count=65 2>/dev/null | tr '\0' 'J' >"$tmp/g-bigudp.sip"
+# Over 64 KiB on TCP: a body of 70000 bytes, and a header that never ends.
+{
+	sed 's/^Content-Length: 0$/Content-Length: 70000/' "$tmp/g-good.txt" | crlf
+	dd if=/dev/zero bs=1000 count=70 2>/dev/null | tr '\0' 'x'
+} >"$tmp/g-bigbody.sip"
+{
+	sed '/^Content-Length/,$d' "$tmp/g-good.txt" | crlf
+	printf 'X-Junk: '
+	dd if=/dev/zero bs=1000 count=70 2>/dev/null | tr '\0' 'y'
+} >"$tmp/g-bighdr.sip"
+g_send udp start "a start line that is not SIP"
+g_send udp nocallid "a REGISTER without Call-ID"
+g_send udp nocseq "a REGISTER without CSeq"
+g_send udp nocolon "a header line without a colon"
+g_send udp badcseq "a CSeq that is not a number"
+g_send udp shortbody "Content-Length beyond the end of the datagram"
+g_send udp bigudp "a 65000-byte datagram of junk"
+g_send tcp nocallid "a REGISTER without Call-ID"
+g_send tcp bigbody "a 70000-byte body"
+g_send tcp bighdr "a header of 70000 bytes"
+log_has "g: the relay closed the TCP stream that went over 64 KiB" "$sc_log" \
+	'127\.0\.0\.2.*over TCP: message over 64 KiB; closing the connection'
+sc_alive g
+log_lacks "g: none of it reached kamailio" "$KAM1_LOG" 'junkmark'
+call g g-ab alice "$PA" bob "$PB" uac-call.xml uas-call.xml
+
+# (h) B5: restart the relay; its flows are gone, the registrations at
+# kamailio stay.  Kamailio reaches bob over a new TLS connection to
+# wan.listen, without bob registering again.
+echo "-- h: inbound call over a new connection after a restart"
+sc_end h
+check "h: kamailio still has bob's contact" eval 'kam_contacts | grep -q "^bob "'
+sc_relaunch "$tmp/main.yaml"
+call h h-ab alice "$PA" bob "$PB" uac-call.xml uas-call.xml
+alert_info "h: bob's INVITE arrived, trust-marked" h-ab-uas "Alert-Info: Bellcore-dr4"
+log_has "h: the relay logged kamailio's new TLS connection to wan.listen" "$sc_log" \
+	'from 127\.0\.0\.1 port [0-9]+: TLSv1\.[23] .*verified yes'
+log_lacks "h: nobody registered with this relay" "$sc_log" 'REGISTER'
+
+# (b) continued: no Alert-Info at all with trusted: false, nor with
+# verify: false (then nothing is verified, so nothing is trusted).
+for variant in trusted verify; do
+	case $variant in
+	trusted) edit='s/^    trusted: true$/    trusted: false/' ;;
+	verify) edit='s/^    verify: true$/    verify: false/' ;;
+	esac
+	sed "$edit" "$tmp/main.yaml" >"$tmp/b-$variant.yaml"
+	grep -q "^    $variant: false$" "$tmp/b-$variant.yaml" || give_up "b-$variant.yaml: not edited"
+	echo "-- b: $variant: false"
+	sc_end "b ($variant: false)"
+	sc_relaunch "$tmp/b-$variant.yaml"
+	register "b ($variant: false)" "b-$variant-reg-a" alice "$PA"
+	register "b ($variant: false)" "b-$variant-reg-b" bob "$PB"
+	call "b ($variant: false)" "b-$variant" alice "$PA" bob "$PB" uac-call.xml uas-call.xml
+	alert_info "b ($variant: false): bob's INVITE carries no Alert-Info at all" "b-$variant-uas" ""
 done
+sc_end "b (verify: false)"
 
-if sipp_bg a-call-b uas-call.xml -p "$PB" -s bob; then
-	sipp_run a-call-a uac-call.xml "$RELAY" -p "$PA" -s bob -key me alice
-	sipp_ok a-call-a "a: alice calls bob"
-	sipp_wait a-call-b
-	sipp_ok a-call-b "a: bob answers and gets the BYE"
-	# B6: the caller's Alert-Info is gone; the trust mark is there, since
-	# the INVITE came from kamailio over a verified TLS connection.
-	check "a: bob's INVITE has no caller-chosen Alert-Info" \
-		eval '! sipp_got a-call-b "^INVITE " "^Alert-Info:.*evil"'
-	check "a: bob's INVITE is trust-marked (Alert-Info: Bellcore-dr4)" \
-		sipp_got a-call-b '^INVITE ' '^Alert-Info: *Bellcore-dr4 *$'
-else
-	fail "a: bob's phone did not start"
-fi
-
-sc_stop
-if [ "$sc_status" = 0 ]; then
-	ok "sipsidecar exits 0 on SIGTERM"
-else
-	fail "sipsidecar exit status $sc_status on SIGTERM (want 0)"
-fi
-grep -Eq 'Sanitizer|AddressSanitizer|runtime error' "$sc_log" &&
-	fail "sanitizer report in $sc_log"
-if [ "$failed" -gt 0 ]; then
-	show "$sc_log" 60
-	show "$kam_dir/kamailio.log" 30
-fi
+# (i) What kamailio saw from the relay's flows, over all of the above:
+# every request came over TLS with the relay's TLS Via on top (B3); and
+# every kind the phones sent is among them.
+echo "-- i: the provider's view"
+# via_check CASE LOG: every "via:" line of kamailio's LOG is TLS, with
+# top Via SIP/2.0/TLS 127.0.0.1:WAN (wan.advertise).
+via_check() {
+	grep 'via: ' "$2" >"$tmp/via.$1" 2>/dev/null
+	_vc_n=$(wc -l <"$tmp/via.$1")
+	_vc_want="via: [A-Z]+ proto=tls from=[^ ]+ top=SIP/2\.0/TLS 127\.0\.0\.1:$WAN;branch=z9hG4bK"
+	_vc_bad=$(grep -Evc "$_vc_want" "$tmp/via.$1")
+	if [ "$_vc_n" -gt 0 ] && [ "$_vc_bad" -eq 0 ]; then
+		ok "$1: all $_vc_n requests kamailio got came over TLS, top Via TLS 127.0.0.1:$WAN"
+	else
+		fail "$1: $_vc_bad of $_vc_n requests kamailio got were not TLS with the relay's TLS Via:"
+		grep -Ev "$_vc_want" "$tmp/via.$1" |
+			head -n 5 | sed 's/^/    /'
+	fi
+}
+via_check i "$KAM1_LOG"
+for m in REGISTER INVITE ACK BYE CANCEL OPTIONS MESSAGE; do
+	check "i: kamailio got $m requests from the relay" grep -q "via: $m " "$tmp/via.i"
+done
+for u in alice bob carol; do
+	check "i: kamailio got requests from $u's phone" grep -q "from=sip:$u@" "$tmp/via.i"
+done
 kam_stop
+
+# (c) A provider whose certificate must be refused, played by openssl
+# s_server: a 503 naming the cause at once (handshake_timeout is 10 s), the
+# class in the log, and the REGISTER never sent.  A good chain verifies.
+echo "-- c: bad provider certificates"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/self.key" \
+	-subj /CN=sip.example.test -addext subjectAltName=DNS:sip.example.test -days 30 \
+	-out "$tmp/self.pem" 2>/dev/null || fail "c: cannot make a self-signed certificate"
+openssl x509 -in "$certs/server.pem" -out "$tmp/leaf.pem" || fail "c: cannot extract the leaf"
+cfg_head "$tmp/c.yaml"
+echo "upstreams:" >>"$tmp/c.yaml"
+# c_provider CLASS SERVER_NAME S_SERVER-ARGS...: an s_server presenting
+# what CLASS needs; its upstream CLASS (verify: true, handshake_timeout 10 s)
+# in c.yaml, and a device 127.0.0.N for it; "CLASS PORT ADDRESS" in c.list.
+c_n=10
+c_devs=""
+c_provider() {
+	_cp_class=$1 _cp_sni=$2
+	shift 2
+	c_n=$((c_n + 1))
+	_cp_port=$(free_port) || give_up "no free ports"
+	if ! tls_server "c-$_cp_class" "$_cp_port" "$@"; then
+		fail "c: $_cp_class: s_server did not start"
+		return 1
+	fi
+	echo "$_cp_class $_cp_port 127.0.0.$c_n" >>"$tmp/c.list"
+	cat >>"$tmp/c.yaml" <<EOF
+  $_cp_class:
+    uri: "127.0.0.1:$_cp_port"
+    server_name: $_cp_sni
+    ca_file: "$certs/ca.pem"
+    verify: true
+    handshake_timeout: 10s
+EOF
+	c_devs="$c_devs
+  - { name: c-$_cp_class, match: \"127.0.0.$c_n\", upstream: $_cp_class }"
+}
+chain=$certs/intermediate.pem
+c_provider unknown-ca sip.example.test -cert "$tmp/self.pem" -key "$tmp/self.key"
+# The right chain, but server_name expired.example.test: only expiry is wrong.
+c_provider expired expired.example.test -cert "$certs/expired.pem" -cert_chain "$chain" \
+	-key "$certs/expired.key"
+c_provider name-mismatch sip.example.test -cert "$certs/other.pem" -cert_chain "$chain" \
+	-key "$certs/other.key"
+c_provider missing-intermediate sip.example.test -cert "$tmp/leaf.pem" -key "$certs/server.key"
+c_provider good sip.example.test -cert "$certs/server.pem" -cert_chain "$chain" \
+	-key "$certs/server.key"
+printf 'devices:%s\n' "$c_devs" >>"$tmp/c.yaml"
+sc_start "$tmp/c.yaml" "udp:$LAN" || give_up "sipsidecar did not start with c.yaml"
+while read -r class port addr; do
+	sip_register "c-$class" "$addr:5060" UDP | crlf >"$tmp/c-$class.sip"
+	sipsend_run "c-$class" -b "$addr" -w 4000 "$RELAY" "$tmp/c-$class.sip"
+	if [ "$class" = good ]; then
+		if wait_until 30 grep -q '^REGISTER sip:sip\.example\.test SIP/2\.0' "$tmp/c-good.srv"; then
+			ok "c: good: the REGISTER went to the provider over TLS"
+		else
+			fail "c: good: s_server did not get the REGISTER"
+			show "$tmp/c-good.srv" 20
+		fi
+		check "c: good: with the relay's TLS Via on top" \
+			grep -q '^Via: SIP/2\.0/TLS ' "$tmp/c-good.srv"
+		log_has "c: good: the relay logs the chain as verified" "$sc_log" \
+			"to sip\.example\.test \(127\.0\.0\.1 port $port\): TLSv1\.[23] .*verified yes"
+		continue
+	fi
+	case $class in
+	unknown-ca) why="upstream certificate from an unknown CA" ;;
+	expired) why="upstream certificate expired" ;;
+	name-mismatch) why="upstream certificate is for another name" ;;
+	missing-intermediate) why="upstream certificate chain lacks its intermediate" ;;
+	esac
+	if answer_is "c-$class" '^SIP/2\.0 503 '; then
+		ok "c: $class: the REGISTER gets 503 within 4 s"
+	else
+		fail "c: $class: no 503 within 4 s (sipsend $send_rc):"
+		show "$tmp/c-$class.ans" 10
+	fi
+	check "c: $class: its Warning: 399 sipsidecar \"$why\"" \
+		answer_has "c-$class" "^Warning: 399 sipsidecar \"$why\"\$"
+	log_has "c: $class: the relay log names the class" "$sc_log" \
+		"to [^ ]+ \(127\.0\.0\.1 port $port\) failed: $class: "
+	check "c: $class: nothing was sent over the refused connection" \
+		not grep -q 'REGISTER' "$tmp/c-$class.srv"
+done <"$tmp/c.list"
+sc_end c
+
+# (d) Kamailio demanding a client certificate: alice's upstream has one
+# (client.pem), 127.0.0.21's has none, 127.0.0.22's none and TLS 1.3 only.
+echo "-- d: a provider that requires a client certificate"
+KTLS=$(free_port) || give_up "no free ports"
+KAM_REQUIRE_CERT=yes
+if kam_start; then
+	cfg_head "$tmp/d.yaml"
+	up="uri: \"127.0.0.1:$KTLS\", server_name: sip.example.test, verify: true"
+	up="$up, ca_file: \"$certs/ca.pem\""
+	cat >>"$tmp/d.yaml" <<EOF
+upstreams:
+  with-cert: { $up, certificate: "$certs/client.pem", private_key: "$certs/client.key" }
+  no-cert: { $up }
+  no-cert-13: { $up, min_version: "1.3" }
+devices:
+  - { name: phone-a, match: "127.0.0.1:$PA", upstream: with-cert }
+  - { name: d-no-cert, match: "127.0.0.21", upstream: no-cert }
+  - { name: d-no-cert-13, match: "127.0.0.22", upstream: no-cert-13 }
+EOF
+	sc_relaunch "$tmp/d.yaml"
+	register d d-reg-a alice "$PA"
+	contact_check d alice
+	for spec in "no-cert 127.0.0.21" "no-cert-13 127.0.0.22"; do
+		# shellcheck disable=SC2086 # two words
+		set -- $spec
+		sip_register "d-$1" "$2:5060" UDP | crlf >"$tmp/d-$1.sip"
+		sipsend_run "d-$1" -b "$2" -w 4000 "$RELAY" "$tmp/d-$1.sip"
+		if answer_is "d-$1" '^SIP/2\.0 503 '; then
+			ok "d: $1: the REGISTER gets 503 within 4 s"
+		else
+			fail "d: $1: no 503 within 4 s (sipsend $send_rc):"
+			show "$tmp/d-$1.ans" 10
+		fi
+		check "d: $1: its Warning says a client certificate is required" \
+			answer_has "d-$1" '^Warning: 399 sipsidecar "upstream requires a client certificate"$'
+		# TLS 1.2 ends the handshake (class client-cert-required); TLS 1.3
+		# refuses after it, so min_version "1.3" must give the second form.
+		want="upstream $1 requires a client certificate: configure certificate and private_key"
+		[ "$1" = no-cert ] &&
+			want="$want|\(127\.0\.0\.1 port $KTLS\) failed: client-cert-required: "
+		log_has "d: $1: the relay log says a client certificate was required" "$sc_log" "$want"
+	done
+	kam_contacts >"$tmp/d-contacts"
+	check "d: kamailio registered nobody without a certificate" \
+		not grep -q '^d-no-cert' "$tmp/d-contacts"
+	sc_end d
+	via_check d "$kam_dir/kamailio.log"
+	kam_stop
+else
+	fail "d: kamailio (require_certificate) did not start"
+fi
+unset KAM_REQUIRE_CERT
+
+# --- sanitizers --------------------------------------------------------------
+
+if reports=$(sc_sanitizer_reports); then
+	fail "sanitizer reports in: $(echo "$reports" | tr '\n' ' ')"
+	for f in $reports; do
+		grep -E -A 20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | head -n 40 |
+			sed 's/^/    /'
+	done
+elif sc_sanitized; then
+	ok "no sanitizer report in any relay log ($sc_n relay runs)"
+fi
+if [ "$failed" -gt 0 ]; then
+	echo "logs: relay $sc_log; kamailio $KAM1_LOG (IT_KEEP=1 keeps them)"
+fi
+echo "-- $(($(date +%s) - t_start)) s"
 
 it_summary interop

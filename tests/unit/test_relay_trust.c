@@ -18,8 +18,10 @@ static const char invite[] =
 	"Content-Length: 0\r\n"
 	"\r\n";
 
-static struct sc_conf_upstream trusted_up = { .trusted = true };
-static struct sc_conf_upstream untrusted_up = { .trusted = false };
+static struct sc_conf_upstream trusted_up = { .trusted = true, .verify = true };
+static struct sc_conf_upstream untrusted_up = { .trusted = false, .verify = true };
+/* trusted, but verification switched off: never marked. */
+static struct sc_conf_upstream unverifying_up = { .trusted = true, .verify = false };
 static struct sc_conf_device ata = { .name = "kitchen-ata", .alert_info = "Bellcore-dr4" };
 static struct sc_conf_device plain = { .name = "no-mark" };
 
@@ -74,8 +76,9 @@ static void test_no_mark_without_every_condition(void)
 	struct sc_trust_src untrusted = { .tls = true, .verified = true, .upstream = &untrusted_up };
 	struct sc_trust_src notls = { .tls = false, .verified = true, .upstream = &trusted_up };
 	struct sc_trust_src nobody = { .tls = true, .verified = true, .upstream = NULL };
+	struct sc_trust_src noverify = { .tls = true, .verified = true, .upstream = &unverifying_up };
 	struct sc_trust_src good = { .tls = true, .verified = true, .upstream = &trusted_up };
-	const struct sc_trust_src *bad[] = { &unverified, &untrusted, &notls, &nobody };
+	const struct sc_trust_src *bad[] = { &unverified, &untrusted, &notls, &nobody, &noverify };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
