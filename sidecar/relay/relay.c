@@ -14,6 +14,7 @@
 #include "../net/addr.h"
 #include "../net/stream.h"
 #include "../sip/msg.h"
+#include "../sip/reply.h"
 #include "../tls/conn.h"
 #include "../tls/ctx.h"
 #include "../tls/identity.h"
@@ -909,9 +910,19 @@ static void lan_handle(struct relay *r, long dev, const struct sockaddr *src,
 
 	rc = sc_sip_msg_parse(m, buf, len);
 	if (rc < 0) {
+		int n = -1;
+
 		r->core.st.malformed++;
-		log_warn("from %s: dropped a malformed message (%s)", addr_str(src, who, sizeof(who)),
+		/* B8: a 400 where one can be built, to a device only (a
+		 * stranger's junk gets nothing). */
+		if (dev >= 0 && rc == -EBADMSG)
+			n = sc_sip_reply_bad(buf, len, "399 sipsidecar \"malformed request\"", "sc400",
+					     o->buf, sizeof(o->buf));
+		log_warn("from %s: %s a malformed message (%s)", addr_str(src, who, sizeof(who)),
+			 n > 0 ? "answered 400 to" : "dropped",
 			 rc == -EMSGSIZE ? "too large" : "does not parse");
+		if (n > 0)
+			lan_reply(r, src, via, o->buf, (size_t)n);
 		return;
 	}
 	if (dev < 0) {

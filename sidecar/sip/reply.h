@@ -16,4 +16,15 @@
 int sc_sip_reply(const struct sc_sip_msg *m, int status, const char *reason, const char *warning,
 		 const char *to_tag, char *out, size_t cap);
 
+/* A 400 Bad Request to a request that did not parse (SPEC B8: a 400
+ * where a response is possible), built from its raw text: the start line
+ * must be "METHOD SP ... SP SIP/2.0" and the message must carry Via, From,
+ * To, Call-ID and CSeq lines that can be copied as they are (no control
+ * characters, no folding) and that make a response which parses itself.
+ * Everything else in it is ignored.  Returns the
+ * length, -EBADMSG when no sensible answer can be built (nothing is sent
+ * then), -EINVAL for an ACK, or -ENOSPC. */
+int sc_sip_reply_bad(const char *buf, size_t len, const char *warning, const char *to_tag,
+		     char *out, size_t cap);
+
 #endif

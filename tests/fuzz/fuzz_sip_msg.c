@@ -15,6 +15,7 @@
 #include "../../sidecar/sip/addr.h"
 #include "../../sidecar/sip/edit.h"
 #include "../../sidecar/sip/msg.h"
+#include "../../sidecar/sip/reply.h"
 #include "../../sidecar/sip/uri.h"
 #include "../../sidecar/sip/via.h"
 #include "../../sidecar/relay/contact.h"
@@ -156,8 +157,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc = sc_sip_msg_parse(&msg, buf, size);
 	FUZZ_ASSERT(rc == 0 || rc == -EBADMSG || rc == -EMSGSIZE);
-	if (rc != 0)
+	if (rc != 0) {
+		/* The 400 built from the raw lines of what did not parse must
+		 * itself parse (it goes to a device that will parse it). */
+		static char bad[8192];
+		int n = sc_sip_reply_bad(buf, size, "399 sipsidecar \"malformed request\"", "sc400",
+					 bad, sizeof(bad));
+
+		FUZZ_ASSERT(n > 0 || n == -EBADMSG || n == -EINVAL || n == -ENOSPC);
+		if (n > 0) {
+			struct sc_sip_msg *r = &again;
+
+			rc = sc_sip_msg_parse(r, bad, (size_t)n);
+			FUZZ_ASSERT(rc == 0 && !r->is_request && r->status == 400);
+		}
 		return 0;
+	}
 
 	/* Structural invariants of a parsed message. */
 	FUZZ_ASSERT(msg.len <= size && msg.body_off <= msg.len && msg.nhdrs >= 5);

@@ -72,8 +72,84 @@ static void test_existing_tag(void)
 	CHECK(strstr(out, "sc9") == NULL);
 }
 
+/* Requests that do not parse still get a 400 when the answer can be built
+ * from their raw lines (SPEC B8); otherwise nothing. */
+static int bad(const char *text, char *out, size_t cap)
+{
+	int n = sc_sip_reply_bad(text, strlen(text), "399 sipsidecar \"malformed request\"", "sc9",
+				 out, cap);
+
+	if (n >= 0)
+		out[n] = '\0';
+	return n;
+}
+
+static void test_reply_bad(void)
+{
+	char out[1024];
+
+	/* Content-Length past the end of the datagram (RFC 3261 §18.3: 400),
+	 * compact headers, a header line without a colon, two Vias. */
+	CHECK(bad("REGISTER sip:provider.example SIP/2.0\r\n"
+		  "v: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK7\r\n"
+		  "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK6\r\n"
+		  "this line is broken\r\n"
+		  "f: <sip:alice@provider.example>;tag=a1\r\n"
+		  "t: <sip:alice@provider.example>\r\n"
+		  "i: r1@192.168.1.20\r\n"
+		  "CSeq: 3 REGISTER\r\n"
+		  "Content-Length: 900\r\n"
+		  "\r\n",
+		  out, sizeof(out)) > 0);
+	CHECK(strcmp(out, "SIP/2.0 400 Bad Request\r\n"
+			  "Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK7\r\n"
+			  "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK6\r\n"
+			  "From: <sip:alice@provider.example>;tag=a1\r\n"
+			  "To: <sip:alice@provider.example>;tag=sc9\r\n"
+			  "Call-ID: r1@192.168.1.20\r\n"
+			  "CSeq: 3 REGISTER\r\n"
+			  "Warning: 399 sipsidecar \"malformed request\"\r\n"
+			  "Content-Length: 0\r\n"
+			  "\r\n") == 0);
+	/* Nothing to copy, nothing to answer: no Call-ID; a response; junk; an
+	 * ACK; a control character in a copied line; a folded line. */
+	CHECK_EQ_INT(bad("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+			 "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCSeq: 1 OPTIONS\r\n\r\n",
+			 out, sizeof(out)),
+		     -EBADMSG);
+	CHECK_EQ_INT(bad("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n", out,
+			 sizeof(out)),
+		     -EBADMSG);
+	CHECK_EQ_INT(bad("GARBAGE\r\n\r\n", out, sizeof(out)), -EBADMSG);
+	CHECK_EQ_INT(bad("", out, sizeof(out)), -EBADMSG);
+	CHECK_EQ_INT(bad("ACK sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+			 "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
+			 "CSeq: 1 ACK\r\nContent-Length: 5\r\n\r\n",
+			 out, sizeof(out)),
+		     -EINVAL);
+	CHECK_EQ_INT(bad("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+			 "From: <sip:a@b>;tag=1\x01\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
+			 "CSeq: 1 OPTIONS\r\n\r\n",
+			 out, sizeof(out)),
+		     -EBADMSG);
+	CHECK_EQ_INT(bad("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+			 "From: <sip:a@b>;tag=1\r\n folded\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
+			 "CSeq: 1 OPTIONS\r\n\r\n",
+			 out, sizeof(out)),
+		     -EBADMSG);
+	/* A CSeq without a method: copied, the 400 would not parse either. */
+	CHECK_EQ_INT(bad("INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+			 "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
+			 "CSeq: 1\r\n\r\n",
+			 out, sizeof(out)),
+		     -EBADMSG);
+	/* Too small a buffer. */
+	CHECK_EQ_INT(sc_sip_reply_bad(invite, strlen(invite), NULL, "t", out, 40), -ENOSPC);
+}
+
 int main(void)
 {
+	RUN(test_reply_bad);
 	RUN(test_reply);
 	RUN(test_existing_tag);
 	return check_done("sip_reply");
