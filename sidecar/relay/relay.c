@@ -733,8 +733,8 @@ static void flow_keepalive(uv_timer_t *t)
 {
 	struct flow *f = t->data;
 
-	if (f->state == FLOW_OPEN && f->link)
-		(void)link_send(f->link, "\r\n\r\n", 4);
+	if (f->state == FLOW_OPEN && f->link && link_send(f->link, "\r\n\r\n", 4) == 0)
+		log_debug("keep-alive to %s", sc_tls_conn_peer(f->link->conn));
 }
 
 static void flow_cert_verdict(uv_timer_t *t)

@@ -421,6 +421,69 @@ done
 for u in alice bob carol; do
 	check "i: kamailio got requests from $u's phone" grep -q "from=sip:$u@" "$tmp/via.i"
 done
+
+# (j) B9: a UDP phone's retransmission is absorbed: the same REGISTER sent
+# twice from the same address and port gets the same 200 both times, and
+# kamailio sees it once.
+echo "-- j: retransmissions"
+sc_relaunch "$tmp/main.yaml"
+J_PORT=$(free_port) || give_up "no free port"
+sip_register retrans "127.0.0.2:$J_PORT" UDP | crlf >"$tmp/j.sip"
+sipsend_run j-1 -b "127.0.0.2:$J_PORT" -w 5000 "$RELAY" "$tmp/j.sip"
+check "j: the REGISTER gets 200" answer_is j-1 '^SIP/2\.0 200 '
+sipsend_run j-2 -b "127.0.0.2:$J_PORT" -w 3000 "$RELAY" "$tmp/j.sip"
+check "j: its retransmission gets the same 200 again" eval 'answer_is j-2 "^SIP/2\.0 200 " && cmp -s "$tmp/j-1.ans" "$tmp/j-2.ans"'
+check "j: kamailio got the REGISTER once" \
+	eval '[ "$(grep -Ec "via: REGISTER .*from=sip:retrans@" "$KAM1_LOG")" = 1 ]'
+
+# (k) B2: one TLS flow per device by default, one per upstream with
+# connection: shared; CRLF keep-alives on an idle flow; a flow that drops
+# is dialled again without any phone doing anything.  B10: one log line
+# at open and one at close, with the reason.
+echo "-- k: flows"
+sc_end k
+# flows_opened: how many flows the current relay has opened to kamailio.
+flows_opened() {
+	grep -Ec "to sip\.example\.test \(127\.0\.0\.1 port $KTLS\): TLSv1\.[23] .*verified yes" "$sc_log"
+}
+log_has "k: the relay logged each flow's close with its reason (B10)" "$sc_log" \
+	"to sip\.example\.test \(127\.0\.0\.1 port $KTLS\) closed: shutting down"
+sed 's/^    trusted: true$/    trusted: true\n    keepalive: 1s/' "$tmp/main.yaml" >"$tmp/k-per.yaml"
+sed 's/^    trusted: true$/    trusted: true\n    keepalive: 1s\n    connection: shared/' \
+	"$tmp/main.yaml" >"$tmp/k-shared.yaml"
+grep -q 'connection: shared' "$tmp/k-shared.yaml" || give_up "k: config not edited"
+sc_relaunch "$tmp/k-per.yaml"
+register k k-per-a alice "$PA"
+register k k-per-b bob "$PB"
+check "k: per-device: two phones, two flows ($(flows_opened))" eval '[ "$(flows_opened)" = 2 ]'
+sc_end k
+sc_relaunch "$tmp/k-shared.yaml"
+register k k-sh-a alice "$PA"
+register k k-sh-b bob "$PB"
+check "k: shared: two phones, one flow ($(flows_opened))" eval '[ "$(flows_opened)" = 1 ]'
+sleep 2.5
+check "k: the idle flow sent CRLF keep-alives (keepalive: 1s)" \
+	eval '[ "$(grep -c "keep-alive to 127\.0\.0\.1 port $KTLS\$" "$sc_log")" -ge 2 ]'
+call k k-sh alice "$PA" bob "$PB" uac-call.xml uas-call.xml
+# The provider goes away and comes back on the same port: the flow is
+# dialled again on its own (back-off 1 s, 2 s, ...).
+kam_stop
+if kam_start; then
+	KAM1_LOG=$kam_dir/kamailio.log
+	if wait_until 150 eval '[ "$(flows_opened)" -ge 2 ]'; then
+		ok "k: the dropped flow was dialled again without any phone's help"
+	else
+		fail "k: no new flow within 15 s of the provider's return"
+		show "$sc_log" 20
+	fi
+	log_has "k: the drop was logged with its reason (B10)" "$sc_log" \
+		"to sip\.example\.test \(127\.0\.0\.1 port $KTLS\) closed: "
+	register k k-again alice "$PA"
+	check "k: alice registers again over the re-dialled flow" eval '[ "$(flows_opened)" = 2 ]'
+else
+	fail "k: kamailio did not come back"
+fi
+sc_end k
 kam_stop
 
 # (c) A provider whose certificate must be refused, played by openssl
