@@ -209,6 +209,7 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t de
 	int rc;
 
 	o->device = dev;
+	o->link = 0;
 	d->seen = true;
 	memset(&d->src, 0, sizeof(d->src));
 	memcpy(&d->src.ss, src, src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
@@ -232,12 +233,27 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t de
 		return SC_CORE_FORWARD;
 	c->st.retransmissions++;
 	if (!resp) {
+		/* The relay sends it again if the connection it went out on
+		 * has gone since (o->link says which). */
+		o->link = sc_txn_link(&c->txns, sc_txn_key(key, m->method));
 		o->why = "retransmission, no response yet";
 		return SC_CORE_DROP;
 	}
 	memcpy(o->buf, resp, resp_len);
 	o->len = resp_len;
 	return SC_CORE_REPLY;
+}
+
+int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+		 const struct sockaddr *src, uint64_t link)
+{
+	uint64_t key;
+	int rc;
+
+	if (sc_str_eqz(m->method, "ACK"))
+		return 0;
+	rc = sc_outbound_key(m, c->conf->devices[dev].name, src, &key);
+	return rc < 0 ? rc : sc_txn_sent(&c->txns, sc_txn_key(key, m->method), link);
 }
 
 int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,

@@ -97,8 +97,10 @@ long sc_core_device_named(const struct sc_conf *conf, sc_str name);
 /* A request from device dev: remembers where the device is and what it
  * registered, and absorbs retransmissions (B9).  Returns SC_CORE_FORWARD
  * (hand it to the device's flow), SC_CORE_REPLY (o->buf: 483, or the last
- * response again for a retransmission), SC_CORE_DROP, or a negative errno
- * (-EBADMSG: answer 400). */
+ * response again for a retransmission), SC_CORE_DROP (a retransmission
+ * with no response yet: o->link is the connection the request went out
+ * on, 0 if it has not gone out yet), or a negative errno (-EBADMSG: answer
+ * 400). */
 int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 			const struct sockaddr *src, enum sc_transport tp, uint64_t now,
 			struct sc_core_out *o);
@@ -112,6 +114,13 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t de
 int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 		     const struct sockaddr *src, enum sc_transport tp, const char *wan,
 		     struct sc_core_out *o);
+
+/* The request went out on TLS connection link: a retransmission that
+ * comes while that connection is gone goes out again (sc_core_lan_request
+ * then answers SC_CORE_DROP with o->link set to the old connection).
+ * Returns 0 or a negative errno. */
+int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+		 const struct sockaddr *src, uint64_t link);
 
 /* A local failure answer to a device request (503 with a Warning naming the
  * cause, B10), remembered for its retransmissions.  Returns SC_CORE_REPLY,

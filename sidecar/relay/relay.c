@@ -375,6 +375,13 @@ static struct link *link_find(struct relay *r, uint64_t id)
 	return NULL;
 }
 
+static bool link_open(struct relay *r, uint64_t id)
+{
+	const struct link *l = link_find(r, id);
+
+	return l && l->open;
+}
+
 static int link_send(struct link *l, const char *buf, size_t len)
 {
 	if (!l->open)
@@ -639,6 +646,7 @@ static void flow_forward(struct flow *f, const struct sc_sip_msg *m, size_t dev,
 	int rc = sc_core_outbound(&r->core, m, dev, src, tp, f->link->wan, o);
 
 	if (rc == SC_CORE_FORWARD && link_send(f->link, o->buf, o->len) == 0) {
+		(void)sc_core_sent(&r->core, m, dev, src, f->link->id);
 		log_debug("device %s -> %s: %.*s %.*s", r->conf->devices[dev].name,
 			  sc_tls_conn_peer(f->link->conn), (int)m->method.n, m->method.p,
 			  (int)m->ruri.n, m->ruri.p);
@@ -977,9 +985,15 @@ static void lan_handle(struct relay *r, long dev, const struct sockaddr *src,
 		    sc_core_trying(&r->core, m, (size_t)dev, src, now_ms(r), o) == SC_CORE_REPLY)
 			lan_reply(r, src, via, o->buf, o->len);
 		flow_submit(r, m, (size_t)dev, src, tp, via);
-	}
-	else if (o->why)
+	} else if (o->link && !link_open(r, o->link)) {
+		/* A retransmission of a request whose connection dropped
+		 * before any answer: the first went nowhere, send this one. */
+		log_info("device %s: %.*s lost with its connection, sending it again",
+			 r->conf->devices[dev].name, (int)m->method.n, m->method.p);
+		flow_submit(r, m, (size_t)dev, src, tp, via);
+	} else if (o->why) {
 		log_debug("device %s: %s", r->conf->devices[dev].name, o->why);
+	}
 }
 
 static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)

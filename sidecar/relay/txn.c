@@ -89,10 +89,28 @@ int sc_txn_request(struct sc_txn_table *t, uint64_t key, uint64_t now, const cha
 	x->resp = NULL;
 	x->resp_len = 0;
 	x->status = 0;
+	x->link = 0;
 	t->n++;
 	*resp = NULL;
 	*resp_len = 0;
 	return SC_TXN_NEW;
+}
+
+int sc_txn_sent(struct sc_txn_table *t, uint64_t key, uint64_t link)
+{
+	struct sc_txn *x = txn_slot(t, key);
+
+	if (!x->key)
+		return -ENOENT;
+	x->link = link;
+	return 0;
+}
+
+uint64_t sc_txn_link(const struct sc_txn_table *t, uint64_t key)
+{
+	const struct sc_txn *x = txn_slot(t, key);
+
+	return x->key ? x->link : 0;
 }
 
 int sc_txn_response(struct sc_txn_table *t, uint64_t key, int status, const char *buf,

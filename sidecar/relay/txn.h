@@ -27,6 +27,7 @@ struct sc_txn {
 	char *resp;       /* last response relayed to the device, or NULL */
 	size_t resp_len;
 	int status;       /* of that response, 0 before any */
+	uint64_t link;    /* the TLS connection the request went out on, 0 before */
 };
 
 struct sc_txn_table {
@@ -52,6 +53,13 @@ uint64_t sc_txn_key(uint64_t branch_key, sc_str method);
  * SC_TXN_NEW, SC_TXN_RETRANS or -ENOMEM. */
 int sc_txn_request(struct sc_txn_table *t, uint64_t key, uint64_t now, const char **resp,
 		   size_t *resp_len);
+
+/* The request went out on TLS connection link.  Returns 0 or -ENOENT. */
+int sc_txn_sent(struct sc_txn_table *t, uint64_t key, uint64_t link);
+
+/* The connection a transaction's request went out on: 0 when it has not
+ * gone out yet, or there is no such transaction. */
+uint64_t sc_txn_link(const struct sc_txn_table *t, uint64_t key);
 
 /* A response relayed to the device: remembered (copied) for
  * retransmissions.  Returns 0, -ENOENT when there is no such transaction

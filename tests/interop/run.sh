@@ -532,6 +532,7 @@ c_provider name-mismatch sip.example.test -cert "$certs/other.pem" -cert_chain "
 c_provider missing-intermediate sip.example.test -cert "$tmp/leaf.pem" -key "$certs/server.key"
 c_provider good sip.example.test -cert "$certs/server.pem" -cert_chain "$chain" \
 	-key "$certs/server.key"
+good_pid=$srv_pid
 printf 'devices:%s\n' "$c_devs" >>"$tmp/c.yaml"
 sc_start "$tmp/c.yaml" "udp:$LAN" || give_up "sipsidecar did not start with c.yaml"
 while read -r class port addr; do
@@ -569,6 +570,40 @@ while read -r class port addr; do
 	check "c: $class: nothing was sent over the refused connection" \
 		not grep -q 'REGISTER' "$tmp/c-$class.srv"
 done <"$tmp/c.list"
+# B9 and B2 together: a request that went out on a flow which then
+# dropped, with no answer, is sent again when the phone retransmits it
+# (instead of being absorbed as a retransmission of a request the provider
+# never got).  The provider (s_server: it never answers) goes away after
+# the REGISTER and comes back; the flow is dialled again.
+read -r _ good_port good_addr <<EOF
+$(grep '^good ' "$tmp/c.list")
+EOF
+lost_port=$(free_port) || give_up "no free port"
+sip_register c-lost "$good_addr:$lost_port" UDP | crlf >"$tmp/c-lost.sip"
+sipsend_run c-lost-1 -b "$good_addr:$lost_port" -w 300 "$RELAY" "$tmp/c-lost.sip"
+if wait_until 30 grep -q '^From: <sip:c-lost@' "$tmp/c-good.srv"; then
+	it_stop "$good_pid"
+	good_flows() {
+		grep -Ec "to sip\.example\.test \(127\.0\.0\.1 port $good_port\): TLSv1\.[23] .*verified yes" "$sc_log"
+	}
+	if tls_server c-good2 "$good_port" -cert "$certs/server.pem" -cert_chain "$chain" \
+		-key "$certs/server.key" && wait_until 100 eval '[ "$(good_flows)" -ge 2 ]'; then
+		sipsend_run c-lost-2 -b "$good_addr:$lost_port" -w 300 "$RELAY" "$tmp/c-lost.sip"
+		if wait_until 30 grep -q '^From: <sip:c-lost@' "$tmp/c-good2.srv"; then
+			ok "c: a request lost with its dropped flow went out again on the phone's retransmission"
+		else
+			fail "c: the retransmission of the lost REGISTER did not reach the provider"
+			show "$sc_log" 15
+		fi
+		log_has "c: the relay says it sent the lost request again" "$sc_log" \
+			'device c-good: REGISTER lost with its connection, sending it again'
+	else
+		fail "c: the flow to the provider was not dialled again"
+		show "$sc_log" 15
+	fi
+else
+	fail "c: s_server did not get the first REGISTER"
+fi
 sc_end c
 
 # (d) Kamailio demanding a client certificate: alice's upstream has one

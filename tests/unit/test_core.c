@@ -807,17 +807,26 @@ static void test_retransmission_absorbed_then_answered(void)
 {
 	struct sockaddr_storage ata = addr("192.168.1.20", 5060);
 	const char *reg = ata_register("z9hG4bK-5ab1c3e7", 61372);
+	static struct sc_sip_msg sent;
 	static char relayed[8192];
 	size_t relayed_len;
 
 	fresh();
 	CHECK_EQ_INT(device_sends(reg, &ata, SC_TP_UDP), SC_CORE_FORWARD);
 	view(&fwd, &out);
-	/* UDP retransmission before any response: not sent again. */
+	/* UDP retransmission before any response: not sent again.  It has
+	 * not gone out on any connection yet (o->link 0); once it has, a
+	 * retransmission names that connection, so the relay can send it
+	 * again if that connection is gone. */
 	CHECK_EQ_INT(device_sends(reg, &ata, SC_TP_UDP), SC_CORE_DROP);
 	CHECK(out.why != NULL);
 	CHECK_EQ_INT(out.len, 0);
-	CHECK_EQ_INT(core.st.retransmissions, 1);
+	CHECK(out.link == 0);
+	CHECK_EQ_INT(sc_sip_msg_parse(&sent, reg, strlen(reg)), 0);
+	CHECK_EQ_INT(sc_core_sent(&core, &sent, KITCHEN, SA(ata), 77), 0);
+	CHECK_EQ_INT(device_sends(reg, &ata, SC_TP_UDP), SC_CORE_DROP);
+	CHECK(out.link == 77);
+	CHECK_EQ_INT(core.st.retransmissions, 2);
 	/* The provider challenges; the ATA gets the 401 with its own Via. */
 	CHECK_EQ_INT(provider_answers(&fwd, "401 Unauthorized",
 				      "WWW-Authenticate: Digest realm=\"sip.provider.example\","
@@ -835,14 +844,14 @@ static void test_retransmission_absorbed_then_answered(void)
 	CHECK(out.len == relayed_len && memcmp(out.buf, relayed, relayed_len) == 0);
 	CHECK_EQ_INT(device_sends(reg, &ata, SC_TP_UDP), SC_CORE_REPLY);
 	CHECK(out.len == relayed_len && memcmp(out.buf, relayed, relayed_len) == 0);
-	CHECK_EQ_INT(core.st.retransmissions, 3);
+	CHECK_EQ_INT(core.st.retransmissions, 4);
 	/* The REGISTER with credentials is a new transaction. */
 	CHECK_EQ_INT(device_sends(ata_register("z9hG4bK-5ab1c3e8", 61373), &ata, SC_TP_UDP),
 		     SC_CORE_FORWARD);
 	/* The same branch from another source port is another transaction. */
 	ata = addr("192.168.1.20", 5062);
 	CHECK_EQ_INT(device_sends(reg, &ata, SC_TP_UDP), SC_CORE_FORWARD);
-	CHECK_EQ_INT(core.st.retransmissions, 3);
+	CHECK_EQ_INT(core.st.retransmissions, 4);
 }
 
 static void test_our_100_trying(void)

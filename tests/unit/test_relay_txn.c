@@ -39,6 +39,29 @@ static void test_retransmission(void)
 	sc_txn_free(&t);
 }
 
+/* Which connection a request went out on, so a retransmission can go out
+ * again when that connection is gone. */
+static void test_link(void)
+{
+	struct sc_txn_table t;
+	const char *resp;
+	size_t len;
+	uint64_t k = sc_txn_key(7, SC_STR_LIT("INVITE"));
+
+	CHECK_EQ_INT(sc_txn_init(&t), 0);
+	CHECK(sc_txn_link(&t, k) == 0);
+	CHECK_EQ_INT(sc_txn_sent(&t, k, 5), -ENOENT);
+	CHECK_EQ_INT(sc_txn_request(&t, k, 0, &resp, &len), SC_TXN_NEW);
+	CHECK(sc_txn_link(&t, k) == 0);
+	CHECK_EQ_INT(sc_txn_sent(&t, k, 5), 0);
+	CHECK(sc_txn_link(&t, k) == 5);
+	/* Sent again on a new connection. */
+	CHECK_EQ_INT(sc_txn_sent(&t, k, 9), 0);
+	CHECK(sc_txn_link(&t, k) == 9);
+	CHECK(sc_txn_link(&t, sc_txn_key(7, SC_STR_LIT("CANCEL"))) == 0);
+	sc_txn_free(&t);
+}
+
 /* Many entries with clustered homes, expired in a scattered order: every
  * remaining one must still be found (catches a wrong backward shift). */
 static void test_many(void)
@@ -79,6 +102,7 @@ static void test_many(void)
 int main(void)
 {
 	RUN(test_retransmission);
+	RUN(test_link);
 	RUN(test_many);
 	return check_done("relay_txn");
 }
