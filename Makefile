@@ -77,6 +77,14 @@ demo:
 	$(MAKE) all
 	tests/interop/demo.sh
 
+# sipsidecar against a Kamailio edge doing the same job: throughput and CPU,
+# memory per flow, latency, footprint (docs/benchmarks.md).  Not part of
+# check; BENCH_QUICK=1 for a short smoke run.
+bench:
+	platform/deps.sh bench
+	$(MAKE) all tools
+	tests/bench/run.sh
+
 strip: $(BUILD)/sipsidecar
 	$(STRIP) -o $(BUILD)/sipsidecar.stripped $<
 	@ls -l $(BUILD)/sipsidecar.stripped
@@ -87,6 +95,6 @@ clean:
 # Keep test objects between runs (they are intermediate files to make).
 .SECONDARY:
 
-.PHONY: tools all unit unit-build deps check fuzz demo strip clean
+.PHONY: tools all unit unit-build deps check fuzz demo bench strip clean
 
 -include $(CORE_OBJ:.o=.d) $(BUILD)/sidecar/main.d $(TEST_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)

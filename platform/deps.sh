@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, and only those missing.
-# usage: platform/deps.sh build|check|fuzz|demo
+# usage: platform/deps.sh build|check|fuzz|demo|bench
 #
 # `apt-get update` may exit 100 when a single index is mid-sync on the mirror
 # (seen for the armhf security index); that is only a warning here: what
@@ -13,6 +13,7 @@ build) want="$build" ;;
 check) want="$build clang libclang-rt-14-dev openssl gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross qemu-user musl-tools kamailio kamailio-tls-modules sip-tester iproute2" ;;
 demo) want="$build openssl kamailio kamailio-tls-modules sip-tester iproute2" ;;
 fuzz) want="$build clang libclang-rt-14-dev" ;;
+bench) want="$build openssl kamailio kamailio-tls-modules sip-tester iproute2 procps jq util-linux ca-certificates gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross" ;;
 *) echo "deps.sh: unknown profile '$1'" >&2; exit 2 ;;
 esac
 

@@ -1,4 +1,6 @@
-# shellcheck shell=sh disable=SC2034 # variables are for the sourcing script
+# shellcheck shell=sh disable=SC2034,SC2046,SC2016
+# (SC2034: variables for the sourcing script; SC2046: set -- $(...) splits
+# numbers on purpose; SC2016: awk and sh -c programs in single quotes)
 # Helpers for `make bench` (tests/bench/run.sh), on top of the interop
 # harness (tests/interop/lib.sh: free_port, it_track/it_stop, cleanup,
 # sc_config/sc_start, sipp_run), which is sourced, never changed.
@@ -9,6 +11,7 @@
 # EDGE is sipsidecar or a Kamailio edge (tests/bench/edge.cfg) doing the
 # same job.  Sourced from the top of the source tree.
 
+# shellcheck source=tests/interop/lib.sh
 . tests/interop/lib.sh
 
 BENCH_DIR=tests/bench
@@ -48,8 +51,13 @@ prov_start() {
 		-e "s#@CA@#$kam_dir/ca-chain.pem#" -e "s#@VERIFY_CERT@#no#" \
 		-e "s#@REQUIRE_CERT@#no#" -e "s#@CLIENT_VERIFY@#yes#g" \
 		tests/interop/tls.cfg >"$kam_dir/tls.cfg"
-	kamailio -f "$kam_dir/kamailio.cfg" -DD -E -Y "$kam_dir" -m 512 -M 16 \
-		>"$kam_dir/kamailio.log" 2>&1 </dev/null &
+	# No core files: a crash is in the log, and a core of 512 MB of shared
+	# memory lands in / (Kamailio's working directory).
+	(
+		# shellcheck disable=SC3045 # dash and bash have ulimit -c
+		ulimit -c 0
+		exec kamailio -f "$kam_dir/kamailio.cfg" -DD -E -Y "$kam_dir" -m 512 -M 16
+	) >"$kam_dir/kamailio.log" 2>&1 </dev/null &
 	kam_pid=$!
 	it_track "$kam_pid"
 	wait_until 100 kam_up && return 0
@@ -79,8 +87,12 @@ edge_start() {
 	sed -e "s#@CERT@#$certs/server.pem#" -e "s#@KEY@#$certs/server.key#" \
 		-e "s#@CA@#$edge_dir/ca-chain.pem#" \
 		"$BENCH_DIR/edge-tls.cfg" >"$edge_dir/tls.cfg"
-	kamailio -f "$edge_dir/kamailio.cfg" -DD -E -Y "$edge_dir" ${EDGE_MEM:--m 512 -M 8} \
-		>"$edge_dir/kamailio.log" 2>&1 </dev/null &
+	(
+		# shellcheck disable=SC3045 # dash and bash have ulimit -c
+		ulimit -c 0
+		# shellcheck disable=SC2086 # EDGE_MEM is a list of options
+		exec kamailio -f "$edge_dir/kamailio.cfg" -DD -E -Y "$edge_dir" ${EDGE_MEM:--m 512 -M 8}
+	) >"$edge_dir/kamailio.log" 2>&1 </dev/null &
 	edge_pid=$!
 	it_track "$edge_pid"
 	wait_until 100 edge_up && return 0
@@ -130,6 +142,13 @@ cpu_ticks() {
 tree_cpu() {
 	# shellcheck disable=SC2046
 	cpu_ticks $(tree "$1")
+}
+
+# steal_ticks: the CPU time the hypervisor took from this machine's CPUs
+# so far (/proc/stat, all CPUs, clock ticks): a noise indicator for a run
+# on a virtual machine.
+steal_ticks() {
+	awk '$1 == "cpu" { print $9 + 0; exit }' /proc/stat
 }
 
 # mem_kib PID... : "RSS PSS" summed over these processes, in KiB
@@ -235,9 +254,12 @@ edge_root() {
 	esac
 }
 
-# register_b EDGE: phone B (port $PB) registers as user ${EDGE}b through EDGE.
+# register_b EDGE [USER]: phone B (port $PB) registers as USER (default
+# ${EDGE}b) through EDGE.  Each relay instance needs its own USER: the
+# provider forks a call to every contact of a user, and a contact left by a
+# relay that has stopped would cost a failed TLS connect per call.
 register_b() {
-	sipp_run "$1-reg" register.xml -s "$1b" -p "$PB" "$(edge_target "$1")"
+	sipp_run "$1-reg-${2:-$1b}" register.xml -s "${2:-$1b}" -p "$PB" "$(edge_target "$1")"
 }
 
 # load_step EDGE RATE SECONDS NAME: RATE calls/s for SECONDS from phone A

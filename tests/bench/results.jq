@@ -4,7 +4,8 @@
 # what was met.
 
 def ratio($a; $b): if $a != null and $b != null and $b > 0 then ($a / $b) else null end;
-def r3: if . == null then null else (. * 1000 | round) / 1000 end;
+# Ratios are kept unrounded: a target is judged on the measured value, the
+# summary rounds for display.
 
 ($steps[0]) as $steps
 | ($flows[0]) as $flows
@@ -15,8 +16,8 @@ def r3: if . == null then null else (. * 1000 | round) / 1000 end;
     | ($steps | map(select(.rate == $r and .edge == "sipsidecar")) | .[0]) as $s
     | ($steps | map(select(.rate == $r and .edge == "kamailio")) | .[0]) as $k
     | { rate: $r,
-        cpu_per_call_ratio: (ratio($s.cpu_s_per_1000_calls; $k.cpu_s_per_1000_calls) | r3),
-        peak_pss_ratio: (ratio($s.peak_pss_kib; $k.peak_pss_kib) | r3),
+        cpu_per_call_ratio: ratio($s.cpu_s_per_1000_calls; $k.cpu_s_per_1000_calls),
+        peak_pss_ratio: ratio($s.peak_pss_kib; $k.peak_pss_kib),
         sipsidecar_failed: $s.failed, kamailio_failed: $k.failed,
         kamailio_clean: ($k.failed == 0 and $k.ok > 0) } ] as $ratios
 | ($ratios | map(select(.kamailio_clean))) as $clean
@@ -65,7 +66,7 @@ def r3: if . == null then null else (. * 1000 | round) / 1000 end;
                 flows: [$flows.points[] | select(.flows > 0) | .flows] },
     throughput: { steps: $steps, ratios: $ratios,
                   run_peak_pss_ratio: (ratio([$steps[] | select(.edge == "sipsidecar") | .peak_pss_kib] | max;
-                                             [$steps[] | select(.edge == "kamailio") | .peak_pss_kib] | max) | r3),
+                                             [$steps[] | select(.edge == "kamailio") | .peak_pss_kib] | max)),
                   logs: $logs[0] },
     memory_per_flow: $flows,
     latency: $lat,

@@ -30,7 +30,9 @@
 #   BENCH_LAT_S       seconds of the latency test at 100 calls/s (default 20)
 #   BENCH_CROSS=0     skip the arm64/armhf builds (sizes then null)
 #   SIPSIDECAR, SC_TEST_CERTS, IT_KEEP as for tests/interop (lib.sh)
+# shellcheck disable=SC2046 # set -- $(...) splits a line of numbers on purpose
 set -u
+# shellcheck source=tests/bench/lib.sh
 . tests/bench/lib.sh
 
 out=build/bench
@@ -77,7 +79,7 @@ jq -n --arg model "${cpu_model:-unknown}" --arg hyper "${hyper:-none}" \
 	--argjson cpus "$(nproc)" \
 	--argjson mem "$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)" \
 	--arg kernel "$(uname -r)" --arg arch "$(uname -m)" \
-	--arg os "$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")" \
+	--arg os "$(sed -n 's/^PRETTY_NAME="*\([^"]*\)"*$/\1/p' /etc/os-release 2>/dev/null)" \
 	--arg sc "$("$SIPSIDECAR" version 2>/dev/null | tr '\n' ';' | sed 's/;$//')" \
 	--arg kam "$(kamailio -v 2>/dev/null | sed -n 's/^version: *//p' | head -n 1)" \
 	--arg sipp "$(sipp -v 2>/dev/null | sed -n 's/.*\(SIPp v[^ ]*\).*/\1/p' | head -n 1)" \
@@ -158,7 +160,7 @@ say "provider $kam_pid (tls:$KTLS), Kamailio edge $edge_pid (udp:$KLAN), sipside
 
 # Both edges must carry a call before anything is measured.
 for e in sc ke; do
-	register_b "$e" || die "phone B cannot register through $e (see $tmp/$e-reg.msg)"
+	register_b "$e" || die "phone B cannot register through $e (see $tmp/$e-reg-${e}b.msg)"
 	load_sipp "$e-check-uas" -sf "$BENCH_DIR/scenarios/uas.xml" -p "$PB" -s "$e"b -m 1
 	wait_until 50 bound udp "$PB"
 	load_sipp "$e-check-uac" -sf "$BENCH_DIR/scenarios/uac.xml" -p "$PA" -s "$e"b -m 1 \
@@ -181,7 +183,9 @@ for rate in $rates; do
 	for e in $order; do
 		if [ "$e" = sc ]; then other=$edge_pid; else other=$sc_pid; fi
 		o0=$(tree_cpu "$other")
+		st0=$(steal_ticks)
 		r=$(load_step "$e" "$rate" "$step_s" "$e-$rate")
+		st1=$(steal_ticks)
 		o1=$(tree_cpu "$other")
 		# shellcheck disable=SC2086
 		set -- $r
@@ -191,12 +195,13 @@ for rate in $rates; do
 			--argjson calls "$((rate * step_s))" --argjson ok "$1" --argjson failed "$2" \
 			--argjson retrans "$3" --argjson ticks "$4" --argjson hz "$HZ" \
 			--argjson rss "$5" --argjson pss "$6" --argjson wall "$7" \
-			--argjson oticks "$((o1 - o0))" \
+			--argjson oticks "$((o1 - o0))" --argjson steal "$((st1 - st0))" \
 			'{rate: $rate, edge: $edge, seconds: $sec, calls: $calls, ok: $ok, failed: $failed,
 			  retransmissions: $retrans, cpu_s: ($ticks / $hz),
 			  cpu_s_per_1000_calls: (if $ok > 0 then ($ticks / $hz) * 1000 / $ok else null end),
 			  peak_rss_kib: $rss, peak_pss_kib: $pss, wall_s: $wall,
-			  cpu_s_of_the_other_edge_meanwhile: ($oticks / $hz)}' >"$json/step-$i-$e.json"
+			  cpu_s_of_the_other_edge_meanwhile: ($oticks / $hz),
+			  steal_s: ($steal / $hz)}' >"$json/step-$i-$e.json"
 		sleep 1
 	done
 done
@@ -240,19 +245,22 @@ lat_run() {
 			taskset -pc "0-$((_lr_last - 1))" "$_lr_p" >/dev/null
 		done
 	fi
-	register_b sc || die "phone B cannot register through sipsidecar (latency)"
+	_lr_user=$_lr_name-b
+	register_b sc "$_lr_user" || die "phone B cannot register through sipsidecar (latency)"
 	# Phone A's flow is opened by its registration, so that no call waits
 	# for a TLS handshake; everything before "since" is left out anyway.
-	sipp_run sc-reg-a register.xml -s sca -p "$PA" "127.0.0.1:$LAN"
+	sipp_run "$_lr_name-reg-a" register.xml -s "$_lr_name-a" -p "$PA" "127.0.0.1:$LAN"
 	_lr_since=$(date +%s%N)
-	load_sipp "$_lr_name-uas" -sf "$BENCH_DIR/scenarios/uas.xml" -p "$PB" -s scb \
+	_lr_st0=$(steal_ticks)
+	load_sipp "$_lr_name-uas" -sf "$BENCH_DIR/scenarios/uas.xml" -p "$PB" -s "$_lr_user" \
 		-timeout "$((lat_s + 60))s"
 	wait_until 50 bound udp "$PB"
-	load_sipp "$_lr_name-uac" -sf "$BENCH_DIR/scenarios/uac.xml" -p "$PA" -s scb \
+	load_sipp "$_lr_name-uac" -sf "$BENCH_DIR/scenarios/uac.xml" -p "$PA" -s "$_lr_user" \
 		-r "$lat_rate" -rp 1000 -m "$((lat_rate * lat_s))" -d "$CALL_MS" \
 		-timeout "$((lat_s + 60))s" "127.0.0.1:$LAN"
 	load_wait "$_lr_name-uac"
 	load_stop "$_lr_name-uas"
+	_lr_st1=$(steal_ticks)
 	sc_stop
 	if [ "$_lr_pin" = 1 ]; then
 		taskset -pc "0-$_lr_last" $$ >/dev/null
@@ -269,8 +277,9 @@ lat_run() {
 			--argjson calls "$((lat_rate * lat_s))" --argjson ok "${1:-0}" --argjson rt "${2:-0}" \
 			--argjson pinned "$([ "$_lr_pin" = 1 ] && echo true || echo false)" \
 			--rawfile notes "$tmp/$_lr_name.err" \
+			--argjson steal "$((_lr_st1 - _lr_st0))" --argjson hz "$HZ" \
 			'{rate: $rate, seconds: $sec, calls: $calls, ok: $ok, retransmissions: $rt,
-			  pinned: $pinned, hops: ., notes: $notes}' >"$json/$_lr_name.json"
+			  pinned: $pinned, hops: ., notes: $notes, steal_s: ($steal / $hz)}' >"$json/$_lr_name.json"
 	awk '{ printf "%s: %d pairs, p50 %s us, p99 %s us, max %s us\n", $1, $2, $3, $4, $5 }' \
 		"$tmp/$_lr_name.txt" | while read -r _lr_l; do say "$_lr_name $_lr_l"; done
 }
@@ -288,6 +297,12 @@ fi
 maxf=0
 for n in $flows; do [ "$n" -gt "$maxf" ] && maxf=$n; done
 say "memory per flow: sipsidecar with $maxf devices, flows opened in steps: $flows"
+# The provider must still be there (it is Kamailio: a crash is in its log).
+if ! kill -0 "$kam_pid" 2>/dev/null; then
+	say "the provider has stopped (see $kam_dir/kamailio.log); starting another"
+	KTLS=
+	prov_start || die "the provider did not start again"
+fi
 FLAN=$(free_port) || die "no free ports"
 flow_config "$tmp/flows.yaml" "$maxf"
 LAN=$FLAN
@@ -310,14 +325,21 @@ for n in $flows; do
 done
 sc_stop
 flow_warn=$(awk '$2 == "warn" || $2 == "error"' "$sc_log" | wc -l)
-# The slope over the sizes asked for (the 0-flow point is the baseline).
-set -- $(jq -r 'select(.flows > 0) | "\(.open) \(.rss_kib)"' "$json/flows.jsonl" | fit) \
-	$(jq -r 'select(.flows > 0) | "\(.open) \(.pss_kib)"' "$json/flows.jsonl" | fit)
+# The slope over the sizes asked for (the 0-flow point is the baseline);
+# only when every device of every size has its flow open, else the figure
+# would not be memory per flow.
+if jq -e 'select(.flows > 0 and .open != .flows)' "$json/flows.jsonl" >/dev/null; then
+	say "memory per flow: not every device has its flow open; no slope (see $sc_log)"
+	set -- null null null null
+else
+	set -- $(jq -r 'select(.flows > 0) | "\(.open) \(.rss_kib)"' "$json/flows.jsonl" | fit) \
+		$(jq -r 'select(.flows > 0) | "\(.open) \(.pss_kib)"' "$json/flows.jsonl" | fit)
+fi
 jq -s --argjson srss "$1" --argjson irss "$2" --argjson spss "$3" --argjson ipss "$4" \
 	--argjson w "$flow_warn" \
 	'{points: ., slope_rss_kib_per_flow: $srss, intercept_rss_kib: $irss,
 	  slope_pss_kib_per_flow: $spss, intercept_pss_kib: $ipss, sipsidecar_warnings: $w,
-	  fitted_over: "the points with flows > 0, x = flows open (ss), least squares"}' \
+	  fitted_over: "the points with flows > 0, x = flows open (ss), least squares; null unless every device had its flow open"}' \
 	"$json/flows.jsonl" >"$json/flows.json"
 it_stop "$kam_pid"
 

@@ -19,8 +19,8 @@ def mib: if . == null then "-" else (. / 1024 * 10 | round) / 10 | tostring end;
     + (.peak_pss_kib | mib | lpad(14))),
 "  ratios sipsidecar/Kamailio:",
 (.throughput.ratios[]
-  | "  " + (.rate | lpad(5)) + "  CPU per call " + (.cpu_per_call_ratio | f(3) | lpad(6))
-    + "   peak PSS " + (.peak_pss_ratio | f(3) | lpad(6))
+  | "  " + (.rate | lpad(5)) + "  CPU per call " + (.cpu_per_call_ratio | f(4) | lpad(6))
+    + "   peak PSS " + (.peak_pss_ratio | f(4) | lpad(6))
     + (if .kamailio_clean then "" else "   (Kamailio edge had failures: not judged)" end)),
 "  peak PSS over the whole run: ratio \(.throughput.run_peak_pss_ratio | f(3))",
 "  sipsidecar at exit: \(.throughput.logs.sipsidecar_counters_at_exit); \(.throughput.logs.sipsidecar_warnings) warnings; Kamailio edge: \(.throughput.logs.kamailio_edge_errors) ERROR lines",
@@ -51,7 +51,7 @@ def mib: if . == null then "-" else (. / 1024 * 10 | round) / 10 | tostring end;
 "targets",
 (.targets[]
   | "  " + (if .met then "PASS" else "MISS" end) + "  " + (.name | pad(16))
-    + (if .value == null then "not measured" else (.value | f(3) | tostring) + " " + .unit end)
+    + (if .value == null then "not measured" else (.value | f(4) | tostring) + " " + .unit end)
     + "  (limit \(.limit))"),
 "",
 "results: build/bench/results.json",
