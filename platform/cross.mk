@@ -3,6 +3,9 @@
 # qemu-user to run the tests.  TRIPLET, DEB_ARCH and QEMU come from the
 # including file.
 SYSROOT ?= build/sysroot/$(DEB_ARCH)
+# The ARM targets are routers and small boards: optimise for size, as
+# OpenWrt builds its packages (the armhf binary must stay under 100 KB).
+CFLAGS ?= -Os -g
 CC := $(TRIPLET)-gcc
 AR := $(TRIPLET)-ar
 STRIP := $(TRIPLET)-strip

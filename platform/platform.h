@@ -14,4 +14,8 @@ void sc_platform_syslog(int level, const char *tag, const char *line);
  * the reason in err. */
 int sc_platform_drop_privileges(const char *user, char *err, size_t errlen);
 
+/* Gives freed heap memory back to the system (after start-up, when the
+ * parsing of certificates has left much of it free). */
+void sc_platform_trim_memory(void);
+
 #endif

@@ -15,3 +15,17 @@ void sc_platform_syslog(int level, const char *tag, const char *line)
 
 	syslog(prio[level < 0 ? 0 : level > 3 ? 3 : level], "[%s] %s", tag, line);
 }
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+void sc_platform_trim_memory(void)
+{
+#ifdef __GLIBC__
+	/* Loading a CA bundle parses every certificate with many small
+	 * temporary allocations; glibc keeps the freed heap mapped unless
+	 * asked.  musl returns memory on its own. */
+	malloc_trim(0);
+#endif
+}

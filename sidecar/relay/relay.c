@@ -123,6 +123,7 @@ struct relay {
 	struct sc_tls_ctx **client; /* per upstream */
 	struct sc_tls_ctx *server;
 	uv_udp_t *udp;
+	int *udp_family;            /* AF_INET or AF_INET6 of each, from the config */
 	size_t nudp;
 	uv_tcp_t *tcp;              /* LAN listeners */
 	size_t ntcp;
@@ -181,14 +182,11 @@ static void udp_send(struct relay *r, const struct sockaddr *dst, const char *bu
 	char who[64];
 	int rc;
 
-	for (i = 0; i < r->nudp && !h; i++) {
-		struct sockaddr_storage ss;
-		int sl = sizeof(ss);
-
-		if (uv_udp_getsockname(&r->udp[i], (struct sockaddr *)&ss, &sl) == 0 &&
-		    ss.ss_family == dst->sa_family)
+	/* The family of each socket is known from the config: asking the
+	 * kernel (getsockname) cost a system call per datagram. */
+	for (i = 0; i < r->nudp && !h; i++)
+		if (r->udp_family[i] == dst->sa_family)
 			h = &r->udp[i];
-	}
 	if (!h) {
 		log_warn("no UDP socket on the LAN for %s", addr_str(dst, who, sizeof(who)));
 		return;
@@ -1241,9 +1239,10 @@ static int listen_all(struct relay *r)
 	int rc = 0;
 
 	r->udp = calloc(conf->lan.nlisten + 1, sizeof(*r->udp));
+	r->udp_family = calloc(conf->lan.nlisten + 1, sizeof(*r->udp_family));
 	r->tcp = calloc(conf->lan.nlisten + 1, sizeof(*r->tcp));
 	r->wan = calloc(conf->wan.nlisten + 1, sizeof(*r->wan));
-	if (!r->udp || !r->tcp || !r->wan)
+	if (!r->udp || !r->udp_family || !r->tcp || !r->wan)
 		return -ENOMEM;
 	for (i = 0; i < conf->lan.nlisten && rc == 0; i++) {
 		const struct sc_conf_listen *li = &conf->lan.listen[i];
@@ -1254,6 +1253,7 @@ static int listen_all(struct relay *r)
 
 			uv_udp_init(r->loop, h);
 			h->data = r;
+			r->udp_family[r->nudp] = sa->sa_family;
 			r->nudp++;
 			rc = uv_udp_bind(h, sa, 0);
 			if (rc == 0)
@@ -1381,6 +1381,7 @@ int sc_relay_run(const struct sc_conf *conf)
 		r->sig[i].data = r;
 		uv_signal_start(&r->sig[i], on_signal, signals[i]);
 	}
+	sc_platform_trim_memory();
 	log_info("relaying %zu device%s to %zu upstream%s; devices reach us at %s (udp), %s (tcp)",
 		 conf->ndevices, conf->ndevices == 1 ? "" : "s", conf->nupstreams,
 		 conf->nupstreams == 1 ? "" : "s", lan_udp, lan_tcp);
@@ -1410,6 +1411,7 @@ out:
 	sc_core_free(&r->core);
 	free(r->client);
 	free(r->udp);
+	free(r->udp_family);
 	free(r->tcp);
 	free(r->wan);
 	free(r->flows);

@@ -79,7 +79,7 @@ int sc_txn_request(struct sc_txn_table *t, uint64_t key, uint64_t now, const cha
 		return -ENOMEM;
 	x = txn_slot(t, key);
 	if (x->key) {
-		x->expires = now + SC_TXN_LIFETIME_MS;
+		x->expires = now + (x->status >= 200 ? SC_TXN_WAIT_MS : SC_TXN_LIFETIME_MS);
 		*resp = x->resp;
 		*resp_len = x->resp_len;
 		return SC_TXN_RETRANS;
@@ -129,7 +129,7 @@ int sc_txn_response(struct sc_txn_table *t, uint64_t key, int status, const char
 	x->resp = copy;
 	x->resp_len = len;
 	x->status = status;
-	x->expires = now + SC_TXN_LIFETIME_MS;
+	x->expires = now + (status >= 200 ? SC_TXN_WAIT_MS : SC_TXN_LIFETIME_MS);
 	return 0;
 }
 

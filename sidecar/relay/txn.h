@@ -8,7 +8,7 @@
  * The table is keyed by the transaction key of our branch (outbound.h) and
  * the CSeq method (a CANCEL shares its INVITE's branch but is a transaction
  * of its own).  Entries live for 32 s (64*T1, RFC 3261 Timer B/F) after
- * their last activity.  Open addressing with linear probing keeps it one
+ * their last activity, 5 s once a final response was relayed.  Open addressing with linear probing keeps it one
  * allocation; it doubles when half full.
  */
 #ifndef SC_RELAY_TXN_H
@@ -20,6 +20,11 @@
 #include "../str.h"
 
 #define SC_TXN_LIFETIME_MS 32000u
+/* After a final response an entry only waits for retransmissions of a
+ * request whose answer got lost: a UDP device repeats at most every 4 s
+ * (T2) by then.  Kamailio's tm keeps the same 5 s "wait timer".  Keeping
+ * every final response for 32 s cost megabytes at a few hundred calls/s. */
+#define SC_TXN_WAIT_MS 5000u
 
 struct sc_txn {
 	uint64_t key;     /* 0: free slot */

@@ -39,6 +39,34 @@ static void test_retransmission(void)
 	sc_txn_free(&t);
 }
 
+/* Once a final response is relayed, an entry waits 5 s for a lost answer's
+ * retransmission, not 32 s; a provisional one keeps the full lifetime. */
+static void test_wait_after_final(void)
+{
+	struct sc_txn_table t;
+	const char *resp;
+	size_t len;
+	uint64_t reg = sc_txn_key(1, SC_STR_LIT("REGISTER"));
+	uint64_t inv = sc_txn_key(2, SC_STR_LIT("INVITE"));
+
+	CHECK_EQ_INT(sc_txn_init(&t), 0);
+	CHECK_EQ_INT(sc_txn_request(&t, reg, 0, &resp, &len), SC_TXN_NEW);
+	CHECK_EQ_INT(sc_txn_request(&t, inv, 0, &resp, &len), SC_TXN_NEW);
+	CHECK_EQ_INT(sc_txn_response(&t, reg, 200, "SIP/2.0 200 OK", 14, 100), 0);
+	CHECK_EQ_INT(sc_txn_response(&t, inv, 180, "SIP/2.0 180 Ringing", 19, 100), 0);
+	/* A retransmission within the wait still gets the 200 ... */
+	CHECK_EQ_INT(sc_txn_request(&t, reg, 3000, &resp, &len), SC_TXN_RETRANS);
+	CHECK(len == 14 && resp && memcmp(resp, "SIP/2.0 200 OK", 14) == 0);
+	/* ... and restarts the wait, not the 32 s. */
+	CHECK_EQ_INT(sc_txn_expire(&t, 3000 + SC_TXN_WAIT_MS - 1), 0);
+	CHECK_EQ_INT(sc_txn_expire(&t, 3000 + SC_TXN_WAIT_MS), 1);
+	CHECK_EQ_INT(sc_txn_response(&t, reg, 200, "x", 1, 9000), -ENOENT);
+	/* The ringing INVITE is still there until 32 s after its 180. */
+	CHECK_EQ_INT(sc_txn_expire(&t, 100 + SC_TXN_LIFETIME_MS - 1), 0);
+	CHECK_EQ_INT(sc_txn_expire(&t, 100 + SC_TXN_LIFETIME_MS), 1);
+	sc_txn_free(&t);
+}
+
 /* Which connection a request went out on, so a retransmission can go out
  * again when that connection is gone. */
 static void test_link(void)
@@ -103,6 +131,7 @@ int main(void)
 {
 	RUN(test_retransmission);
 	RUN(test_link);
+	RUN(test_wait_after_final);
 	RUN(test_many);
 	return check_done("relay_txn");
 }
