@@ -7,6 +7,7 @@
 #ifndef SC_STR_H
 #define SC_STR_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,6 +92,29 @@ static inline uint64_t sc_str_hash(uint64_t h, sc_str s)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+/* Exactly 16 lowercase hex digits (a key the sidecar wrote into a branch
+ * or parameter) into *out.  Returns 0 or -EBADMSG. */
+static inline int sc_str_hex64(sc_str s, uint64_t *out)
+{
+	uint64_t k = 0;
+	size_t i;
+
+	if (s.n != 16)
+		return -EBADMSG;
+	for (i = 0; i < s.n; i++) {
+		char c = s.p[i];
+
+		if (c >= '0' && c <= '9')
+			k = k << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			k = k << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			return -EBADMSG;
+	}
+	*out = k;
+	return 0;
 }
 
 #endif

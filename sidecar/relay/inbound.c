@@ -22,27 +22,6 @@ static int top_via(const struct sc_sip_msg *m, const struct sc_sip_hdr **h, size
 	return 0;
 }
 
-static int hex64(sc_str s, uint64_t *out)
-{
-	uint64_t k = 0;
-	size_t i;
-
-	if (s.n != 16)
-		return -EBADMSG;
-	for (i = 0; i < s.n; i++) {
-		char c = s.p[i];
-
-		if (c >= '0' && c <= '9')
-			k = k << 4 | (uint64_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			k = k << 4 | (uint64_t)(c - 'a' + 10);
-		else
-			return -EBADMSG;
-	}
-	*out = k;
-	return 0;
-}
-
 /* The branch key of our Via for provider request m on link: derived from
  * the provider's transaction, so its retransmissions, its CANCEL and the
  * ACK of a non-2xx response get the same one. */
@@ -108,7 +87,7 @@ int sc_inbound_branch(const struct sc_sip_msg *m, uint64_t *key)
 
 	if (top_via(m, &h, &pos, &top, &v) < 0 || v.branch.n != sizeof(BRANCH_PREFIX) - 1 + 16 ||
 	    memcmp(v.branch.p, BRANCH_PREFIX, sizeof(BRANCH_PREFIX) - 1) != 0 ||
-	    hex64(sc_str_make(v.branch.p + sizeof(BRANCH_PREFIX) - 1, 16), key) < 0)
+	    sc_str_hex64(sc_str_make(v.branch.p + sizeof(BRANCH_PREFIX) - 1, 16), key) < 0)
 		return -ENOENT;
 	return 0;
 }
@@ -122,7 +101,7 @@ int sc_inbound_via_pop(const struct sc_sip_msg *m, uint64_t *link, struct sc_edi
 
 	if (top_via(m, &h, &pos, &top, &v) < 0 || v.branch.n != sizeof(BRANCH_PREFIX) - 1 + 16 ||
 	    memcmp(v.branch.p, BRANCH_PREFIX, sizeof(BRANCH_PREFIX) - 1) != 0 ||
-	    sc_sip_param_find(v.params, "sc-l", &tok) != 1 || hex64(tok, link) < 0 || !*link)
+	    sc_sip_param_find(v.params, "sc-l", &tok) != 1 || sc_str_hex64(tok, link) < 0 || !*link)
 		return -ENOENT;
 	if (sc_sip_split(h->value, &pos, &next) != 1)
 		return sc_edit_delete(ed, h->start, h->end - h->start);

@@ -58,22 +58,9 @@ int sc_outbound_key(const struct sc_sip_msg *m, const char *device, const struct
 
 int sc_outbound_key_parse(sc_str branch, uint64_t *key)
 {
-	uint64_t k = 0;
-	size_t i;
-
-	if (branch.n != 10 + 16 || memcmp(branch.p, "z9hG4bK-sc", 10) != 0)
+	if (branch.n != 10 + 16 || memcmp(branch.p, "z9hG4bK-sc", 10) != 0 ||
+	    sc_str_hex64(sc_str_make(branch.p + 10, 16), key) < 0)
 		return -ENOENT;
-	for (i = 10; i < branch.n; i++) {
-		char c = branch.p[i];
-
-		if (c >= '0' && c <= '9')
-			k = k << 4 | (uint64_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			k = k << 4 | (uint64_t)(c - 'a' + 10);
-		else
-			return -ENOENT;
-	}
-	*key = k;
 	return 0;
 }
 

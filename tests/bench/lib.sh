@@ -34,36 +34,17 @@ say() {
 #   - more memory (-m 512 -M 16) for a thousand TLS connections.
 # Sets kam_pid, kam_dir, KTLS.
 prov_start() {
-	KTLS=${KTLS:-$(free_port)} || return 1
-	kam_n=$((${kam_n:-0} + 1))
-	kam_dir=$tmp/kam.$kam_n
-	mkdir -p "$kam_dir"
-	cat "$certs/ca.pem" "$certs/intermediate.pem" >"$kam_dir/ca-chain.pem"
-	sed -e "s#@KTLS@#$KTLS#g" -e "s#@TMP@#$kam_dir#g" -e "s#@TLSCFG@#$kam_dir/tls.cfg#g" \
-		-e "s#@EXTRA_LISTEN@##" -e 's/^debug=.*/debug=1/' \
-		-e 's/^\(modparam("registrar", "max_expires".*\)$/\1\nmodparam("registrar", "use_path", 1)\nmodparam("registrar", "path_mode", 1)/' \
-		tests/interop/kamailio.cfg >"$kam_dir/kamailio.cfg"
+	# shellcheck disable=SC2034 # read by kam_start
+	KAM_EDIT='s/^debug=.*/debug=1/
+s/^\(modparam("registrar", "max_expires".*\)$/\1\nmodparam("registrar", "use_path", 1)\nmodparam("registrar", "path_mode", 1)/'
+	# shellcheck disable=SC2034 # read by kam_start
+	KAM_MEM="-m 512 -M 16"
+	kam_start || return 1
+	unset KAM_EDIT KAM_MEM
 	grep -q '"use_path", 1' "$kam_dir/kamailio.cfg" || {
 		echo "prov_start: could not add use_path to the provider config"
 		return 1
 	}
-	sed -e "s#@CERT@#$certs/server.pem#" -e "s#@KEY@#$certs/server.key#" \
-		-e "s#@CA@#$kam_dir/ca-chain.pem#" -e "s#@VERIFY_CERT@#no#" \
-		-e "s#@REQUIRE_CERT@#no#" -e "s#@CLIENT_VERIFY@#yes#g" \
-		tests/interop/tls.cfg >"$kam_dir/tls.cfg"
-	# No core files: a crash is in the log, and a core of 512 MB of shared
-	# memory lands in / (Kamailio's working directory).
-	(
-		# shellcheck disable=SC3045 # dash and bash have ulimit -c
-		ulimit -c 0
-		exec kamailio -f "$kam_dir/kamailio.cfg" -DD -E -Y "$kam_dir" -m 512 -M 16
-	) >"$kam_dir/kamailio.log" 2>&1 </dev/null &
-	kam_pid=$!
-	it_track "$kam_pid"
-	wait_until 100 kam_up && return 0
-	echo "the provider did not come up on tls:127.0.0.1:$KTLS"
-	show "$kam_dir/kamailio.log"
-	return 1
 }
 
 # --- the Kamailio edge ------------------------------------------------------------

@@ -173,7 +173,9 @@ it_certs() {
 # --- kamailio ---------------------------------------------------------------
 
 # kam_start: starts kamailio on tls:127.0.0.1:$KTLS (picked when unset) from
-# kamailio.cfg and tls.cfg; KAM_EXTRA_LISTEN adds listen lines (selftest.sh).
+# kamailio.cfg and tls.cfg; KAM_EXTRA_LISTEN adds listen lines (selftest.sh),
+# KAM_EDIT is one more sed script for kamailio.cfg and KAM_MEM its memory
+# options (default "-m 32 -M 8"; make bench changes both).
 # Sets kam_pid and kam_dir; returns 1, with its log, unless the TLS port and
 # the ctl socket are up within 10 s.
 kam_start() {
@@ -185,14 +187,20 @@ kam_start() {
 	cat "$certs/ca.pem" "$certs/intermediate.pem" >"$kam_dir/ca-chain.pem"
 	_ks_req=${KAM_REQUIRE_CERT:-no}
 	sed -e "s#@KTLS@#$KTLS#g" -e "s#@TMP@#$kam_dir#g" -e "s#@TLSCFG@#$kam_dir/tls.cfg#g" \
-		-e "s#@EXTRA_LISTEN@#${KAM_EXTRA_LISTEN:-}#" \
+		-e "s#@EXTRA_LISTEN@#${KAM_EXTRA_LISTEN:-}#" -e "${KAM_EDIT:-}" \
 		"$IT_DIR/kamailio.cfg" >"$kam_dir/kamailio.cfg"
 	sed -e "s#@CERT@#$certs/server.pem#" -e "s#@KEY@#$certs/server.key#" \
 		-e "s#@CA@#$kam_dir/ca-chain.pem#" -e "s#@VERIFY_CERT@#$_ks_req#" \
 		-e "s#@REQUIRE_CERT@#$_ks_req#" -e "s#@CLIENT_VERIFY@#${KAM_CLIENT_VERIFY:-yes}#g" \
 		"$IT_DIR/tls.cfg" >"$kam_dir/tls.cfg"
-	kamailio -f "$kam_dir/kamailio.cfg" -DD -E -Y "$kam_dir" -m 32 -M 8 \
-		>"$kam_dir/kamailio.log" 2>&1 </dev/null &
+	# No core files: a crash is in the log, and a core of its shared memory
+	# would land in / (Kamailio's working directory).
+	(
+		# shellcheck disable=SC3045 # dash and bash have ulimit -c
+		ulimit -c 0
+		# shellcheck disable=SC2086 # KAM_MEM is two options
+		exec kamailio -f "$kam_dir/kamailio.cfg" -DD -E -Y "$kam_dir" ${KAM_MEM:--m 32 -M 8}
+	) >"$kam_dir/kamailio.log" 2>&1 </dev/null &
 	kam_pid=$!
 	it_track "$kam_pid"
 	if wait_until 100 kam_up; then
