@@ -9,9 +9,11 @@
 #include <uv.h>
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 
 #define LOG_TAG "tls"
 #include "../log.h"
+#include "../../platform/platform.h"
 #include "conn.h"
 #include "identity.h"
 
@@ -322,6 +324,19 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 	close_handles(req->data);
 }
 
+/* A wolfSSL built with FP_ECC (Debian's is) caches precomputed tables for
+ * the points it multiplies: one handshake left 2.5 MB of them, for the
+ * next handshake's benefit.  Handshakes are rare here (one per flow, and
+ * per provider connection) and memory is not: the cache is dropped once a
+ * handshake is done, and the freed heap given back. */
+static void release_handshake_memory(void)
+{
+#ifdef FP_ECC
+	wc_ecc_fp_free();
+#endif
+	sc_platform_trim_memory();
+}
+
 static void on_timer(uv_timer_t *t);
 
 static void start_close(struct sc_tls_conn *c, const char *reason)
@@ -439,6 +454,7 @@ static void handshake(struct sc_tls_conn *c)
 	c->opened = true;
 	c->state = ST_OPEN;
 	uv_timer_stop(&c->timer);
+	release_handshake_memory();
 	sc_tls_conn_peer_names(c, sub, sizeof(sub), iss, sizeof(iss));
 	if (sc_tls_conn_peer_count(c) > 0)
 		log_info("%s %s: %s %s, peer %s issued by %s, verified %s",
