@@ -636,7 +636,9 @@ static void pending_free_all(struct flow *f)
 }
 
 /* Sends one request from a device on an open flow. */
-static void flow_forward(struct flow *f, const struct sc_sip_msg *m, size_t dev,
+/* Sends one request from a device on an open flow.  Returns true when it
+ * went out, false when the device was answered instead. */
+static bool flow_forward(struct flow *f, const struct sc_sip_msg *m, size_t dev,
 			 const struct sockaddr *src, enum sc_transport tp, struct lan_tcp *via)
 {
 	struct relay *r = f->r;
@@ -648,7 +650,7 @@ static void flow_forward(struct flow *f, const struct sc_sip_msg *m, size_t dev,
 		log_debug("device %s -> %s: %.*s %.*s", r->conf->devices[dev].name,
 			  sc_tls_conn_peer(f->link->conn), (int)m->method.n, m->method.p,
 			  (int)m->ruri.n, m->ruri.p);
-		return;
+		return true;
 	}
 	if (rc < 0)
 		log_warn("device %s: cannot relay %.*s: %s", r->conf->devices[dev].name,
@@ -658,6 +660,7 @@ static void flow_forward(struct flow *f, const struct sc_sip_msg *m, size_t dev,
 			 rc < 0 ? NULL : "399 sipsidecar \"upstream connection lost\"", now_ms(r),
 			 o) == SC_CORE_REPLY)
 		lan_reply(r, src, via, o->buf, o->len);
+	return false;
 }
 
 /* The TCP connection a queued request came on, if it is still there. */
@@ -694,7 +697,7 @@ static void flow_drain(struct flow *f)
 			f->qtail = NULL;
 		f->qn--;
 		if (sc_sip_msg_parse(&r->msg, p->buf, p->len) == 0)
-			flow_forward(f, &r->msg, p->dev, (const struct sockaddr *)&p->src.ss, p->tp,
+			(void)flow_forward(f, &r->msg, p->dev, (const struct sockaddr *)&p->src.ss, p->tp,
 				     conn_from(r, p));
 		free(p);
 	}
@@ -868,7 +871,7 @@ static void flow_submit(struct relay *r, const struct sc_sip_msg *m, size_t dev,
 	struct pending *p;
 
 	if (f->state == FLOW_OPEN) {
-		flow_forward(f, m, dev, src, tp, via);
+		(void)flow_forward(f, m, dev, src, tp, via);
 		return;
 	}
 	if (f->state == FLOW_DOWN && now_ms(r) < f->down_until) {
@@ -903,6 +906,13 @@ static void flow_submit(struct relay *r, const struct sc_sip_msg *m, size_t dev,
 }
 
 /* ---- the LAN side ---- */
+
+static void send_trying(struct relay *r, const struct sc_sip_msg *m, size_t dev,
+			const struct sockaddr *src, struct lan_tcp *via)
+{
+	if (sc_core_trying(&r->core, m, dev, src, now_ms(r), &r->out) == SC_CORE_REPLY)
+		lan_reply(r, src, via, r->out.buf, r->out.len);
+}
 
 static void lan_handle(struct relay *r, long dev, const struct sockaddr *src,
 		       enum sc_transport tp, struct lan_tcp *via, const char *buf, size_t len)
@@ -979,10 +989,20 @@ static void lan_handle(struct relay *r, long dev, const struct sockaddr *src,
 	if (rc == SC_CORE_REPLY) {
 		lan_reply(r, src, via, o->buf, o->len);
 	} else if (rc == SC_CORE_FORWARD) {
-		if (sc_str_eqz(m->method, "INVITE") &&
-		    sc_core_trying(&r->core, m, (size_t)dev, src, now_ms(r), o) == SC_CORE_REPLY)
-			lan_reply(r, src, via, o->buf, o->len);
-		flow_submit(r, m, (size_t)dev, src, tp, via);
+		struct flow *f = flow_of(r, (size_t)dev);
+
+		/* Our 100 Trying goes after the INVITE when the flow is up, so
+		 * it never delays the INVITE; before it when the INVITE has to
+		 * wait for the flow (whose failure answers it at once). */
+		if (!sc_str_eqz(m->method, "INVITE")) {
+			flow_submit(r, m, (size_t)dev, src, tp, via);
+		} else if (f->state == FLOW_OPEN) {
+			if (flow_forward(f, m, (size_t)dev, src, tp, via))
+				send_trying(r, m, (size_t)dev, src, via);
+		} else {
+			send_trying(r, m, (size_t)dev, src, via);
+			flow_submit(r, m, (size_t)dev, src, tp, via);
+		}
 	} else if (o->link && !link_open(r, o->link)) {
 		/* A retransmission of a request whose connection dropped
 		 * before any answer: the first went nowhere, send this one. */
