@@ -68,12 +68,8 @@ edge_start() {
 	sed -e "s#@CERT@#$certs/server.pem#" -e "s#@KEY@#$certs/server.key#" \
 		-e "s#@CA@#$edge_dir/ca-chain.pem#" \
 		"$BENCH_DIR/edge-tls.cfg" >"$edge_dir/tls.cfg"
-	(
-		# shellcheck disable=SC3045 # dash and bash have ulimit -c
-		ulimit -c 0
-		# shellcheck disable=SC2086 # EDGE_MEM is a list of options
-		exec kamailio -f "$edge_dir/kamailio.cfg" -DD -E -Y "$edge_dir" ${EDGE_MEM:--m 512 -M 8}
-	) >"$edge_dir/kamailio.log" 2>&1 </dev/null &
+	# shellcheck disable=SC2086 # EDGE_MEM is a list of options
+	kam_exec "$edge_dir" ${EDGE_MEM:--m 512 -M 8}
 	edge_pid=$!
 	it_track "$edge_pid"
 	wait_until 100 edge_up && return 0

@@ -193,14 +193,8 @@ kam_start() {
 		-e "s#@CA@#$kam_dir/ca-chain.pem#" -e "s#@VERIFY_CERT@#$_ks_req#" \
 		-e "s#@REQUIRE_CERT@#$_ks_req#" -e "s#@CLIENT_VERIFY@#${KAM_CLIENT_VERIFY:-yes}#g" \
 		"$IT_DIR/tls.cfg" >"$kam_dir/tls.cfg"
-	# No core files: a crash is in the log, and a core of its shared memory
-	# would land in / (Kamailio's working directory).
-	(
-		# shellcheck disable=SC3045 # dash and bash have ulimit -c
-		ulimit -c 0
-		# shellcheck disable=SC2086 # KAM_MEM is two options
-		exec kamailio -f "$kam_dir/kamailio.cfg" -DD -E -Y "$kam_dir" ${KAM_MEM:--m 32 -M 8}
-	) >"$kam_dir/kamailio.log" 2>&1 </dev/null &
+	# shellcheck disable=SC2086 # KAM_MEM is two options
+	kam_exec "$kam_dir" ${KAM_MEM:--m 32 -M 8}
 	kam_pid=$!
 	it_track "$kam_pid"
 	if wait_until 100 kam_up; then
@@ -211,6 +205,19 @@ kam_start() {
 	it_stop "$kam_pid"
 	kam_pid=""
 	return 1
+}
+# kam_exec DIR OPTIONS...: kamailio with DIR/kamailio.cfg in the background,
+# its log in DIR/kamailio.log; $! is its PID.  No core files: a crash is in
+# the log, and a core of its shared memory would land in / (Kamailio's
+# working directory).
+kam_exec() {
+	_ke_dir=$1
+	shift
+	(
+		# shellcheck disable=SC3045 # dash and bash have ulimit -c
+		ulimit -c 0
+		exec kamailio -f "$_ke_dir/kamailio.cfg" -DD -E -Y "$_ke_dir" "$@"
+	) >"$_ke_dir/kamailio.log" 2>&1 </dev/null &
 }
 kam_up() {
 	kill -0 "$kam_pid" 2>/dev/null || return 2
