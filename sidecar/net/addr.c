@@ -61,6 +61,29 @@ bool sc_net_addr_eq(const struct sockaddr *a, const struct sockaddr *b)
 	return false;
 }
 
+socklen_t sc_net_addr_len(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6  ? sizeof(struct sockaddr_in6)
+	       : sa->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+					  : 0;
+}
+
+uint16_t sc_net_addr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
+	return 0;
+}
+
+void sc_net_addr_copy(struct sockaddr_storage *ss, socklen_t *len, const struct sockaddr *sa)
+{
+	memset(ss, 0, sizeof(*ss));
+	*len = sc_net_addr_len(sa);
+	memcpy(ss, sa, *len);
+}
+
 bool sc_net_addr_any(const struct sockaddr *sa)
 {
 	static const unsigned char zero[16];

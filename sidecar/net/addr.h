@@ -17,6 +17,14 @@ int sc_net_host_text(const struct sockaddr *sa, char *out, size_t cap);
 /* Same family, address and port? */
 bool sc_net_addr_eq(const struct sockaddr *a, const struct sockaddr *b);
 
+/* The length of an IPv4 or IPv6 socket address, and its port (host
+ * order); 0 for another family. */
+socklen_t sc_net_addr_len(const struct sockaddr *sa);
+uint16_t sc_net_addr_port(const struct sockaddr *sa);
+
+/* Copies sa into ss (zeroed first) and its length into *len. */
+void sc_net_addr_copy(struct sockaddr_storage *ss, socklen_t *len, const struct sockaddr *sa);
+
 /* Is this the wildcard address (0.0.0.0 or ::)? */
 bool sc_net_addr_any(const struct sockaddr *sa);
 

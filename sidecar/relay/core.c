@@ -86,6 +86,17 @@ int sc_core_reply(const struct sc_sip_msg *m, int status, const char *reason,
 	return SC_CORE_REPLY;
 }
 
+/* Is method one of the n names in list? */
+static bool method_in(sc_str method, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sc_str_eqz(method, list[i]))
+			return true;
+	return false;
+}
+
 /* Is the request initial (no To tag) and one that creates a dialog, so
  * that we must stay on its path? */
 static bool creates_dialog(const struct sc_sip_msg *m)
@@ -94,16 +105,12 @@ static bool creates_dialog(const struct sc_sip_msg *m)
 	const struct sc_sip_hdr *h;
 	struct sc_sip_addr a;
 	sc_str tag;
-	size_t i;
 	int k = -1;
 
 	h = sc_sip_msg_next(m, SC_HDR_TO, &k);
 	if (h && sc_sip_addr_parse(&a, h->value) == 0 && sc_sip_param_find(a.params, "tag", &tag))
 		return false;
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (sc_str_eqz(m->method, methods[i]))
-			return true;
-	return false;
+	return method_in(m->method, methods, sizeof(methods) / sizeof(methods[0]));
 }
 
 /* Does this message's Contact name where the device wants its dialog or
@@ -114,15 +121,10 @@ static bool contact_is_target(const struct sc_sip_msg *m)
 {
 	static const char *const methods[] = { "REGISTER", "INVITE", "SUBSCRIBE", "REFER",
 					       "NOTIFY",   "UPDATE" };
-	sc_str method = m->is_request ? m->method : m->cseq_method;
-	size_t i;
-
 	if (!m->is_request && m->status >= 300)
 		return false;
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (sc_str_eqz(method, methods[i]))
-			return true;
-	return false;
+	return method_in(m->is_request ? m->method : m->cseq_method, methods,
+			 sizeof(methods) / sizeof(methods[0]));
 }
 
 /* Max-Forwards one lower, or 70 when the request had none (RFC 3261
@@ -198,6 +200,18 @@ static void remember_register(const struct sc_sip_msg *m, struct sc_core_dev *d)
 	d->contact[c.uri_str.n] = '\0';
 }
 
+/* The transaction key of device request m (outbound.h's branch key mixed
+ * with the method, txn.h). */
+static int request_txn(const struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+		       const struct sockaddr *src, uint64_t *key)
+{
+	uint64_t branch = 0;
+	int rc = sc_outbound_key(m, c->conf->devices[dev].name, src, &branch);
+
+	*key = rc < 0 ? 0 : sc_txn_key(branch, m->method);
+	return rc < 0 ? rc : 0;
+}
+
 int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 			const struct sockaddr *src, enum sc_transport tp, uint64_t now,
 			struct sc_core_out *o)
@@ -211,11 +225,7 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t de
 	o->device = dev;
 	o->link = 0;
 	d->seen = true;
-	memset(&d->src, 0, sizeof(d->src));
-	memcpy(&d->src.ss, src, src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-							 : sizeof(struct sockaddr_in));
-	d->src.len = src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						: sizeof(struct sockaddr_in);
+	sc_net_addr_copy(&d->src.ss, &d->src.len, src);
 	d->tp = tp;
 	if (m->max_forwards == 0)
 		return sc_core_reply(m, 483, "Too Many Hops", NULL, o);
@@ -223,10 +233,10 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t de
 		remember_register(m, d);
 	if (sc_str_eqz(m->method, "ACK"))
 		return SC_CORE_FORWARD;
-	rc = sc_outbound_key(m, c->conf->devices[dev].name, src, &key);
+	rc = request_txn(c, m, dev, src, &key);
 	if (rc < 0)
 		return rc;
-	rc = sc_txn_request(&c->txns, sc_txn_key(key, m->method), now, &resp, &resp_len);
+	rc = sc_txn_request(&c->txns, key, now, &resp, &resp_len);
 	if (rc < 0)
 		return rc;
 	if (rc == SC_TXN_NEW)
@@ -235,7 +245,7 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t de
 	if (!resp) {
 		/* The relay sends it again if the connection it went out on
 		 * has gone since (o->link says which). */
-		o->link = sc_txn_link(&c->txns, sc_txn_key(key, m->method));
+		o->link = sc_txn_link(&c->txns, key);
 		o->why = "retransmission, no response yet";
 		return SC_CORE_DROP;
 	}
@@ -252,8 +262,8 @@ int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 
 	if (sc_str_eqz(m->method, "ACK"))
 		return 0;
-	rc = sc_outbound_key(m, c->conf->devices[dev].name, src, &key);
-	return rc < 0 ? rc : sc_txn_sent(&c->txns, sc_txn_key(key, m->method), link);
+	rc = request_txn(c, m, dev, src, &key);
+	return rc < 0 ? rc : sc_txn_sent(&c->txns, key, link);
 }
 
 int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
@@ -295,9 +305,8 @@ int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 		return rc;
 	/* A retransmission of the request gets the same answer (B9); a table
 	 * without room only costs that. */
-	if (sc_outbound_key(m, c->conf->devices[dev].name, src, &key) == 0)
-		(void)sc_txn_response(&c->txns, sc_txn_key(key, m->method), status, o->buf, o->len,
-				      now);
+	if (request_txn(c, m, dev, src, &key) == 0)
+		(void)sc_txn_response(&c->txns, key, status, o->buf, o->len, now);
 	return rc;
 }
 
@@ -305,14 +314,6 @@ int sc_core_trying(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 		   const struct sockaddr *src, uint64_t now, struct sc_core_out *o)
 {
 	return sc_core_fail(c, m, dev, src, 100, "Trying", NULL, now, o);
-}
-
-int sc_core_lan_response_link(const struct sc_sip_msg *m, uint64_t *link)
-{
-	struct sc_edits ed;
-
-	sc_edit_init(&ed);
-	return sc_inbound_via_pop(m, link, &ed);
 }
 
 int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
@@ -336,12 +337,6 @@ int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, size_t d
 	return rc < 0 ? rc : apply(m, &ed, o);
 }
 
-/* host[:port] as text into a socket address (numeric hosts only). */
-static int hostport_addr(const char *hp, struct sc_conf_addr *a)
-{
-	return sc_conf_parse_addr(hp, 5060, a);
-}
-
 /* Where on the LAN a request for device dev goes: where the device last
  * sent from (that is where a device behind NAT or with a moving port can
  * be reached), else the address in its Contact when the device's match
@@ -357,11 +352,9 @@ static int lan_destination(struct sc_core *c, size_t dev, const struct sc_contac
 		o->tp = d->tp;
 		return 0;
 	}
-	if (tok && hostport_addr(tok->hostport, &o->dst) == 0 &&
+	if (tok && sc_conf_parse_addr(tok->hostport, 5060, &o->dst) == 0 &&
 	    sc_conf_match_addr(&cd->match, (const struct sockaddr *)&o->dst.ss)) {
-		o->tp = strcmp(tok->transport, "tcp") == 0 || strcmp(tok->transport, "TCP") == 0
-				? SC_TP_TCP
-				: SC_TP_UDP;
+		o->tp = sc_str_caseeqz(sc_str_cstr(tok->transport), "tcp") ? SC_TP_TCP : SC_TP_UDP;
 		return 0;
 	}
 	if (cd->has_address) {
@@ -380,6 +373,7 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 	struct sc_edits ed;
 	struct sc_sip_uri ru;
 	char via[256], mf[8], rr[512], first[128], second[128];
+	uint64_t key;
 	long dev = -1;
 	bool have_tok = false;
 	int rc;
@@ -429,7 +423,8 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 		return sc_core_reply(m, 480, "Temporarily Unavailable", NULL, o);
 	}
 	rc = sc_inbound_via_add(m, lk->id, o->tp, sc_str_cstr(c->lan[o->tp]), via, sizeof(via),
-				&ed);
+				&ed, &key);
+	o->key = sc_txn_key(key, m->method);
 	if (rc >= 0)
 		rc = max_forwards(m, mf, sizeof(mf), &ed);
 	ts.tls = true;

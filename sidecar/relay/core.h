@@ -12,8 +12,8 @@
  *                                   sc_core_outbound once its TLS flow is up
  *                                   (the flow's address goes into Via,
  *                                   Contact and Record-Route);
- *   a response from a device       sc_core_lan_response_link (which TLS
- *                                   connection?), then sc_core_lan_response;
+ *   a response from a device       sc_inbound_branch (which TLS connection?
+ *                                   inbound.h), then sc_core_lan_response;
  *   a request from a provider      sc_core_wan_request;
  *   a response from a provider     sc_core_wan_response.
  */
@@ -80,6 +80,8 @@ struct sc_core_out {
 	struct sc_conf_addr dst;    /* towards a device: where */
 	enum sc_transport tp;       /* and over which transport */
 	uint64_t link;              /* a device's response: the TLS connection it goes on */
+	uint64_t key;               /* a request towards a device: its transaction (our
+				     * LAN branch key mixed with the method), to repeat it */
 	const char *why;            /* a drop's reason, for the debug log */
 };
 
@@ -135,10 +137,6 @@ int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
  * does.  Returns SC_CORE_REPLY or a negative errno. */
 int sc_core_trying(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 		   const struct sockaddr *src, uint64_t now, struct sc_core_out *o);
-
-/* A response from a device: the TLS connection its request came on (0 and
- * *link), or -ENOENT when the response is not for one of our requests. */
-int sc_core_lan_response_link(const struct sc_sip_msg *m, uint64_t *link);
 
 /* The response as the provider gets it: our Via removed, Contacts of
  * 1xx/2xx responses to the requests above rewritten to wan (B4); a 3xx

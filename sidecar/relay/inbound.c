@@ -53,15 +53,9 @@ static int branch_key(const struct sc_sip_msg *m, uint64_t link, const struct sc
 	return 0;
 }
 
-int sc_inbound_key(const struct sc_sip_msg *m, uint64_t link, uint64_t *key)
-{
-	const struct sc_sip_hdr *h;
-
-	return branch_key(m, link, &h, key);
-}
-
 int sc_inbound_via_add(const struct sc_sip_msg *m, uint64_t link, enum sc_transport transport,
-		       sc_str sent_by, char *scratch, size_t cap, struct sc_edits *ed)
+		       sc_str sent_by, char *scratch, size_t cap, struct sc_edits *ed,
+		       uint64_t *key_out)
 {
 	const struct sc_sip_hdr *h;
 	uint64_t key;
@@ -69,6 +63,8 @@ int sc_inbound_via_add(const struct sc_sip_msg *m, uint64_t link, enum sc_transp
 
 	if (branch_key(m, link, &h, &key) < 0)
 		return -EBADMSG;
+	if (key_out)
+		*key_out = key;
 	n = snprintf(scratch, cap,
 		     "Via: SIP/2.0/%s %.*s;branch=" BRANCH_PREFIX "%016llx;rport;sc-l=%016llx\r\n",
 		     transport == SC_TP_TCP ? "TCP" : "UDP", (int)sent_by.n, sent_by.p,
@@ -78,30 +74,38 @@ int sc_inbound_via_add(const struct sc_sip_msg *m, uint64_t link, enum sc_transp
 	return sc_edit_insert(ed, h->start, sc_str_make(scratch, (size_t)n));
 }
 
-int sc_inbound_branch(const struct sc_sip_msg *m, uint64_t *key)
+/* Our Via on top of a device's response: its branch key and link. */
+static int ours(const struct sc_sip_msg *m, const struct sc_sip_hdr **h, size_t *pos,
+		sc_str *top, uint64_t *key, uint64_t *link)
+{
+	struct sc_sip_via v;
+	sc_str tok;
+
+	if (top_via(m, h, pos, top, &v) < 0 || v.branch.n != sizeof(BRANCH_PREFIX) - 1 + 16 ||
+	    memcmp(v.branch.p, BRANCH_PREFIX, sizeof(BRANCH_PREFIX) - 1) != 0 ||
+	    sc_str_hex64(sc_str_make(v.branch.p + sizeof(BRANCH_PREFIX) - 1, 16), key) < 0 ||
+	    sc_sip_param_find(v.params, "sc-l", &tok) != 1 || sc_str_hex64(tok, link) < 0 || !*link)
+		return -ENOENT;
+	return 0;
+}
+
+int sc_inbound_branch(const struct sc_sip_msg *m, uint64_t *key, uint64_t *link)
 {
 	const struct sc_sip_hdr *h;
-	struct sc_sip_via v;
 	sc_str top;
 	size_t pos;
 
-	if (top_via(m, &h, &pos, &top, &v) < 0 || v.branch.n != sizeof(BRANCH_PREFIX) - 1 + 16 ||
-	    memcmp(v.branch.p, BRANCH_PREFIX, sizeof(BRANCH_PREFIX) - 1) != 0 ||
-	    sc_str_hex64(sc_str_make(v.branch.p + sizeof(BRANCH_PREFIX) - 1, 16), key) < 0)
-		return -ENOENT;
-	return 0;
+	return ours(m, &h, &pos, &top, key, link);
 }
 
 int sc_inbound_via_pop(const struct sc_sip_msg *m, uint64_t *link, struct sc_edits *ed)
 {
 	const struct sc_sip_hdr *h;
-	struct sc_sip_via v;
-	sc_str top, next, tok;
+	sc_str top, next;
+	uint64_t key;
 	size_t pos;
 
-	if (top_via(m, &h, &pos, &top, &v) < 0 || v.branch.n != sizeof(BRANCH_PREFIX) - 1 + 16 ||
-	    memcmp(v.branch.p, BRANCH_PREFIX, sizeof(BRANCH_PREFIX) - 1) != 0 ||
-	    sc_sip_param_find(v.params, "sc-l", &tok) != 1 || sc_str_hex64(tok, link) < 0 || !*link)
+	if (ours(m, &h, &pos, &top, &key, link) < 0)
 		return -ENOENT;
 	if (sc_sip_split(h->value, &pos, &next) != 1)
 		return sc_edit_delete(ed, h->start, h->end - h->start);

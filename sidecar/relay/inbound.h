@@ -21,19 +21,18 @@
 /* Adds our Via above the provider's.  link names the connection (non-zero),
  * transport is the LAN hop's (SC_TP_UDP or SC_TP_TCP), sent_by the LAN
  * host:port the device should answer to.  Text is carved from scratch (cap
- * bytes), which must outlive the edits.  Returns 0, -EBADMSG when the
- * provider's top Via does not parse, or -ENOSPC. */
+ * bytes), which must outlive the edits.  The branch key written (the 16 hex
+ * digits after "z9hG4bK-sci") goes to *key_out unless it is NULL.  Returns
+ * 0, -EBADMSG when the provider's top Via does not parse, or -ENOSPC. */
 int sc_inbound_via_add(const struct sc_sip_msg *m, uint64_t link, enum sc_transport transport,
-		       sc_str sent_by, char *scratch, size_t cap, struct sc_edits *ed);
+		       sc_str sent_by, char *scratch, size_t cap, struct sc_edits *ed,
+		       uint64_t *key_out);
 
-/* The branch key sc_inbound_via_add writes for request m on link (the
- * 16 hex digits after "z9hG4bK-sci").  Returns 0 or -EBADMSG. */
-int sc_inbound_key(const struct sc_sip_msg *m, uint64_t link, uint64_t *key);
-
-/* The branch key in the top Via of m when it is one of ours (a device's
- * response), for matching it to the request we sent.  Returns 0 or
- * -ENOENT. */
-int sc_inbound_branch(const struct sc_sip_msg *m, uint64_t *key);
+/* For a response from a device: when its top Via is one sc_inbound_via_add
+ * wrote, its branch key (to match it with the request, which the relay may
+ * be repeating) and the connection the response goes back on.  Returns 0
+ * or -ENOENT. */
+int sc_inbound_branch(const struct sc_sip_msg *m, uint64_t *key, uint64_t *link);
 
 /* For a response from a device: when its top Via is one sc_inbound_via_add
  * wrote, adds the edit removing it, stores the connection in *link and

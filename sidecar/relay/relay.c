@@ -77,7 +77,6 @@ enum flow_state {
 struct flow {
 	struct relay *r;
 	size_t upstream;
-	long device;          /* -1 for a shared flow */
 	enum flow_state state;
 	struct link *link;
 	struct pending *qhead, *qtail;
@@ -406,10 +405,8 @@ static void link_wan(struct link *l)
 		return;
 	}
 	if (conf->wan.enabled && conf->wan.nlisten) {
-		const struct sockaddr *la = (const struct sockaddr *)&conf->wan.listen[0].addr.ss;
-		uint16_t port = la->sa_family == AF_INET6
-				    ? ntohs(((const struct sockaddr_in6 *)(const void *)la)->sin6_port)
-				    : ntohs(((const struct sockaddr_in *)(const void *)la)->sin_port);
+		uint16_t port =
+			sc_net_addr_port((const struct sockaddr *)&conf->wan.listen[0].addr.ss);
 
 		if (sc_net_host_text((struct sockaddr *)&ss, host, sizeof(host)) > 0) {
 			snprintf(l->wan, sizeof(l->wan), "%s:%u", host, (unsigned)port);
@@ -470,13 +467,8 @@ static void wan_handle(struct link *l, const char *buf, size_t len)
 			(void)link_send(l, o->buf, o->len);
 		return;
 	}
-	if (r->msg.is_request && o->tp == SC_TP_UDP && !sc_str_eqz(r->msg.method, "ACK")) {
-		uint64_t key;
-
-		if (sc_inbound_key(&r->msg, l->id, &key) == 0)
-			retx_add(r, sc_txn_key(key, r->msg.method), sc_str_eqz(r->msg.method, "INVITE"),
-				 &o->dst, o->buf, o->len);
-	}
+	if (r->msg.is_request && o->tp == SC_TP_UDP && !sc_str_eqz(r->msg.method, "ACK"))
+		retx_add(r, o->key, sc_str_eqz(r->msg.method, "INVITE"), &o->dst, o->buf, o->len);
 }
 
 static int link_frame(void *arg, int kind, const char *msg, size_t len)
@@ -562,18 +554,14 @@ static void link_on_data(struct sc_tls_conn *c, const char *buf, size_t len)
 }
 
 static void flow_closed(struct flow *f, struct link *l);
+static void link_unlist(struct relay *r, struct link *l);
 
 static void link_on_close(struct sc_tls_conn *c, const char *reason)
 {
 	struct link *l = sc_tls_conn_data(c);
-	struct link **pp;
 
 	(void)reason;
-	for (pp = &l->r->links; *pp; pp = &(*pp)->next)
-		if (*pp == l) {
-			*pp = l->next;
-			break;
-		}
+	link_unlist(l->r, l);
 	if (l->flow)
 		flow_closed(l->flow, l);
 	sc_stream_rx_free(&l->rx);
@@ -635,7 +623,6 @@ static void pending_free_all(struct flow *f)
 	f->qn = 0;
 }
 
-/* Sends one request from a device on an open flow. */
 /* Sends one request from a device on an open flow.  Returns true when it
  * went out, false when the device was answered instead. */
 static bool flow_forward(struct flow *f, const struct sc_sip_msg *m, size_t dev,
@@ -889,9 +876,7 @@ static void flow_submit(struct relay *r, const struct sc_sip_msg *m, size_t dev,
 	}
 	p->next = NULL;
 	p->dev = dev;
-	memset(&p->src, 0, sizeof(p->src));
-	memcpy(&p->src.ss, src,
-	       src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	sc_net_addr_copy(&p->src.ss, &p->src.len, src);
 	p->tp = tp;
 	p->len = m->len;
 	memcpy(p->buf, m->buf, m->len);
@@ -956,14 +941,14 @@ static void lan_handle(struct relay *r, long dev, const struct sockaddr *src,
 	if (!m->is_request) {
 		uint64_t key;
 
-		if (r->retx && sc_inbound_branch(m, &key) == 0)
-			retx_stop(r, sc_txn_key(key, m->cseq_method));
-		if (sc_core_lan_response_link(m, &id) < 0) {
+		if (sc_inbound_branch(m, &key, &id) < 0) {
 			r->core.st.not_ours++;
 			log_debug("from %s: dropped a response that is not for us",
 				  addr_str(src, who, sizeof(who)));
 			return;
 		}
+		if (r->retx)
+			retx_stop(r, sc_txn_key(key, m->cseq_method));
 		l = link_find(r, id);
 		if (!l || !l->open) {
 			log_info("device %s: the connection its response belongs to has closed",
@@ -1223,9 +1208,7 @@ static void lan_sent_by(const struct sc_conf *conf, enum sc_transport tp, char *
 			li = &conf->lan.listen[i];
 	if (!li)
 		li = &conf->lan.listen[0];
-	port = ntohs(li->addr.ss.ss_family == AF_INET6
-			     ? ((const struct sockaddr_in6 *)(const void *)&li->addr.ss)->sin6_port
-			     : ((const struct sockaddr_in *)(const void *)&li->addr.ss)->sin_port);
+	port = sc_net_addr_port((const struct sockaddr *)&li->addr.ss);
 	if (conf->lan.advertise) {
 		sc_net_hostport(conf->lan.advertise, (uint16_t)port, out, cap);
 		return;
@@ -1387,7 +1370,6 @@ int sc_relay_run(const struct sc_conf *conf)
 
 		f->r = r;
 		f->upstream = i < conf->nupstreams ? i : conf->devices[i - conf->nupstreams].upstream;
-		f->device = i < conf->nupstreams ? -1 : (long)(i - conf->nupstreams);
 		uv_timer_init(r->loop, &f->timer);
 		f->timer.data = f;
 	}
@@ -1411,8 +1393,8 @@ int sc_relay_run(const struct sc_conf *conf)
 		 r->core.st.unknown_source, r->core.st.malformed, r->core.st.retransmissions,
 		 r->core.st.unknown_txn);
 out:
-	/* After a failed start: close what was opened and let the loop run
-	 * the close callbacks. */
+	/* Close whatever is still open (everything, after a failed start) and
+	 * let the loop run the close callbacks. */
 	uv_walk(r->loop, walk_close, NULL);
 	uv_run(r->loop, UV_RUN_DEFAULT);
 	if (r->flows)

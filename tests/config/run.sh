@@ -235,6 +235,29 @@ if run run-user 1 run -c "$tmp/run.yaml"; then
 	ok
 	expect run-user 'error \[relay\] user nosuchuser-sc: no such user$'
 fi
+# As root, the relay becomes the user once its sockets are bound: its
+# process runs as that user (B12), and stops cleanly on SIGTERM.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	sed 's/^user:.*$/user: nobody/' "$tmp/run.yaml" >"$tmp/nobody.yaml"
+	"$bin" run -c "$tmp/nobody.yaml" >"$tmp/run-nobody.out" 2>&1 &
+	run_pid=$!
+	i=0
+	while [ $i -lt 50 ] && ! grep -q 'running as user nobody' "$tmp/run-nobody.out"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	uid=$(awk '$1 == "Uid:" { print $2 " " $3 " " $4 " " $5 }' "/proc/$run_pid/status" 2>/dev/null)
+	want=$(id -u nobody)
+	if [ "$uid" = "$want $want $want $want" ]; then
+		ok
+	else
+		fail "run-nobody: uids '$uid', want all $want; output:"
+		sed 's/^/    /' "$tmp/run-nobody.out"
+	fi
+	kill "$run_pid" 2>/dev/null
+	wait "$run_pid"
+	if [ $? -eq 0 ]; then ok; else fail "run-nobody: exit status not 0 on SIGTERM"; fi
+fi
 # The wan listener on the port the lan TCP listener already holds.
 sed -e 's/^user:.*$//' -e 's#"udp:127.0.0.1:25198"#"tcp:127.0.0.1:25199"#' "$tmp/run.yaml" >"$tmp/busy.yaml"
 cat >>"$tmp/busy.yaml" <<EOF

@@ -374,6 +374,10 @@ call h h-ab alice "$PA" bob "$PB" uac-call.xml uas-call.xml
 alert_info "h: bob's INVITE arrived, trust-marked" h-ab-uas "Alert-Info: Bellcore-dr4"
 log_has "h: the relay logged kamailio's new TLS connection to wan.listen" "$sc_log" \
 	'from 127\.0\.0\.1 port [0-9]+: TLSv1\.[23] .*verified yes'
+# Without a ciphers key the relay prefers ChaCha20-Poly1305; as the TLS
+# server on wan.listen it chooses, whatever Kamailio's (AES-first) order.
+log_has "h: the relay chose ChaCha20-Poly1305 on the connection it accepted" "$sc_log" \
+	'from 127\.0\.0\.1 port [0-9]+: TLSv1\.3 TLS13-CHACHA20-POLY1305-SHA256, .*verified yes'
 log_lacks "h: nobody registered with this relay" "$sc_log" 'REGISTER'
 
 # (b) continued: no Alert-Info at all with trusted: false, nor with

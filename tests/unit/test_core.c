@@ -23,6 +23,7 @@
 #include "sidecar/conf.h"
 #include "sidecar/net/addr.h"
 #include "sidecar/relay/core.h"
+#include "sidecar/relay/inbound.h"
 #include "sidecar/relay/outbound.h"
 #include "sidecar/sip/addr.h"
 #include "sidecar/sip/via.h"
@@ -492,13 +493,14 @@ static int device_answers(const struct view *req, const struct sockaddr_storage 
 			  const char *status, const char *extra, uint64_t *link)
 {
 	struct sc_sip_msg m;
+	uint64_t key;
 	const char *text = answer(req, status, extra);
 	long dev = sc_core_device(conf, SA(*src));
 
 	CHECK(dev >= 0);
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, text, strlen(text)), 0);
 	*link = 0;
-	CHECK_EQ_INT(sc_core_lan_response_link(&m, link), 0);
+	CHECK_EQ_INT(sc_inbound_branch(&m, &key, link), 0);
 	out.len = 0;
 	out.link = 0;
 	return sc_core_lan_response(&core, &m, dev < 0 ? 0 : (size_t)dev, WAN, &out);
@@ -1052,6 +1054,7 @@ static void test_wan_request_by_token(void)
 {
 	struct sc_core_link lk = link_of(0x51, "provider", true);
 	char ruri[512], rr[128];
+	uint64_t invite_key;
 
 	fresh();
 	register_ata();
@@ -1079,10 +1082,23 @@ static void test_wan_request_by_token(void)
 		  "<sip:" LAN ";lr;sc-rr>, <sip:" WAN ";transport=tls;lr;sc-rr>");
 	CHECK_STR(hdr(&fwd, SC_HDR_RECORD_ROUTE, 1), "<sip:203.0.113.5:5061;transport=tls;lr;r2=on>");
 	CHECK_STR(fwd.m.body, sdp_provider);
+	/* o->key names the request for repeating it over UDP: the key in our
+	 * branch, mixed with the method, as the device's response gives it. */
+	{
+		sc_str v = hdr(&fwd, SC_HDR_VIA, 0);
+		const char *b = strstr(v.p, "z9hG4bK-sci");
+		uint64_t k = 0;
 
-	/* The provider's CANCEL reaches the ATA with the INVITE's branch. */
+		CHECK(b != NULL && sc_str_hex64(sc_str_make(b + 11, 16), &k) == 0);
+		CHECK(out.key == sc_txn_key(k, SC_STR_LIT("INVITE")));
+		invite_key = out.key;
+	}
+
+	/* The provider's CANCEL reaches the ATA with the INVITE's branch, and
+	 * is a request of its own to repeat. */
 	snprintf(rr, sizeof(rr), "%.*s", (int)hdr(&fwd, SC_HDR_VIA, 0).n, hdr(&fwd, SC_HDR_VIA, 0).p);
 	CHECK_EQ_INT(provider_sends(provider_request("CANCEL", ruri, ""), &lk), SC_CORE_FORWARD);
+	CHECK(out.key != invite_key);
 	view(&resp, &out);
 	CHECK_STR(hdr(&resp, SC_HDR_VIA, 0), rr);
 	CHECK_EQ_INT(nhdr(&resp, SC_HDR_RECORD_ROUTE), 1);
@@ -1367,7 +1383,7 @@ static void test_device_response_to_wan_request(void)
 {
 	struct sockaddr_storage ata = addr("192.168.1.20", 5060);
 	struct sc_core_link lk = link_of(0x7a11, "provider", true);
-	uint64_t link = 0;
+	uint64_t link = 0, key;
 	static struct view invite;
 	char rr[512], extra[1024];
 	struct sc_sip_msg m;
@@ -1406,7 +1422,7 @@ static void test_device_response_to_wan_request(void)
 	/* A response that is not for one of our requests. */
 	stray = answer(&fwd, "200 OK", "");
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, stray, strlen(stray)), 0);
-	CHECK_EQ_INT(sc_core_lan_response_link(&m, &link), -ENOENT);
+	CHECK_EQ_INT(sc_inbound_branch(&m, &key, &link), -ENOENT);
 	CHECK_EQ_INT(sc_core_lan_response(&core, &m, KITCHEN, WAN, &out), SC_CORE_DROP);
 	CHECK(out.why != NULL);
 	CHECK_EQ_INT(core.st.not_ours, 1);

@@ -44,6 +44,9 @@ static const char *invite(void)
 	return provider_request("INVITE", PROVIDER_VIA, 102, "3848276298220188511@203.0.113.5");
 }
 
+/* The branch key the last add() wrote. */
+static uint64_t added_key;
+
 /* Adds our Via to text; returns the output (static) or a "(...)" marker,
  * and the result code in *rc. */
 static const char *add(const char *text, uint64_t link, enum sc_transport tp, int *rc)
@@ -58,7 +61,8 @@ static const char *add(const char *text, uint64_t link, enum sc_transport tp, in
 	if (sc_sip_msg_parse(&m, text, strlen(text)) != 0)
 		return "(parse failed)";
 	sc_edit_init(&ed);
-	*rc = sc_inbound_via_add(&m, link, tp, SC_STR_LIT(LAN), scratch, sizeof(scratch), &ed);
+	*rc = sc_inbound_via_add(&m, link, tp, SC_STR_LIT(LAN), scratch, sizeof(scratch), &ed,
+				 &added_key);
 	if (*rc != 0)
 		return "(add failed)";
 	if (sc_edit_apply(&m, &ed, out, sizeof(out) - 1, &n) != 0)
@@ -242,10 +246,11 @@ static void test_add_combined_and_errors(void)
 	need = strlen("Via: \r\n") + strlen(top_via(out)) + 1;
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, invite(), strlen(invite())), 0);
 	sc_edit_init(&ed);
-	CHECK_EQ_INT(sc_inbound_via_add(&m, LINK, SC_TP_UDP, SC_STR_LIT(LAN), scratch, need, &ed), 0);
+	CHECK_EQ_INT(sc_inbound_via_add(&m, LINK, SC_TP_UDP, SC_STR_LIT(LAN), scratch, need, &ed, NULL),
+		     0);
 	CHECK_EQ_INT(ed.n, 1);
 	sc_edit_init(&ed);
-	CHECK_EQ_INT(sc_inbound_via_add(&m, LINK, SC_TP_UDP, SC_STR_LIT(LAN), scratch, need - 1, &ed),
+	CHECK_EQ_INT(sc_inbound_via_add(&m, LINK, SC_TP_UDP, SC_STR_LIT(LAN), scratch, need - 1, &ed, NULL),
 		     -ENOSPC);
 	CHECK_EQ_INT(ed.n, 0);
 }
@@ -329,36 +334,40 @@ static void test_pop_round_trip(void)
 }
 
 /* The key of the branch is what the relay matches a device's response
- * with, to stop repeating a request it sent over UDP: sc_inbound_key gives
- * the one sc_inbound_via_add writes, sc_inbound_branch reads it back from
- * the response, and nothing else yields a key. */
+ * with, to stop repeating a request it sent over UDP: sc_inbound_via_add
+ * gives the one it writes, sc_inbound_branch reads it and the link back
+ * from the response, and nothing else yields a key. */
 static void test_key_matches_response(void)
 {
-	struct sc_sip_msg m;
 	char ours[512], want[32];
 	const char *text = invite(), *resp;
-	uint64_t key = 0, got = 0, other = 0;
+	struct sc_sip_msg m;
+	uint64_t key, got = 0, link = 0;
 
-	CHECK_EQ_INT(sc_sip_msg_parse(&m, text, strlen(text)), 0);
-	CHECK_EQ_INT(sc_inbound_key(&m, LINK, &key), 0);
-	CHECK_EQ_INT(sc_inbound_key(&m, LINK + 1, &other), 0);
-	CHECK(key != other);
+	snprintf(ours, sizeof(ours), "%s", top_via(add_ok(text, LINK + 1, SC_TP_UDP)));
+	key = added_key;
+	snprintf(ours, sizeof(ours), "%s", top_via(add_ok(text, LINK, SC_TP_UDP)));
+	CHECK(key != added_key); /* another link, another key */
+	key = added_key;
 	snprintf(want, sizeof(want), "z9hG4bK-sci%016llx", (unsigned long long)key);
 	CHECK_STR(sc_str_cstr(branch(add_ok(text, LINK, SC_TP_UDP))), want);
-	snprintf(ours, sizeof(ours), "%s", top_via(add_ok(text, LINK, SC_TP_UDP)));
 	resp = device_response(ours, PROVIDER_VIA, 0);
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, resp, strlen(resp)), 0);
-	CHECK_EQ_INT(sc_inbound_branch(&m, &got), 0);
+	CHECK_EQ_INT(sc_inbound_branch(&m, &got, &link), 0);
 	CHECK(got == key);
+	CHECK(link == LINK);
 	/* The provider's own Via on top is not ours. */
 	resp = device_response(PROVIDER_VIA, NULL, 0);
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, resp, strlen(resp)), 0);
-	CHECK_EQ_INT(sc_inbound_branch(&m, &got), -ENOENT);
-	/* Nor is a branch of ours with a damaged key. */
+	CHECK_EQ_INT(sc_inbound_branch(&m, &got, &link), -ENOENT);
+	/* Nor is a branch of ours with a damaged key, or without its link. */
 	resp = device_response("SIP/2.0/UDP " LAN ";branch=z9hG4bK-sci0123456789abcdeg;sc-l=1",
 			       NULL, 0);
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, resp, strlen(resp)), 0);
-	CHECK_EQ_INT(sc_inbound_branch(&m, &got), -ENOENT);
+	CHECK_EQ_INT(sc_inbound_branch(&m, &got, &link), -ENOENT);
+	resp = device_response("SIP/2.0/UDP " LAN ";branch=z9hG4bK-sci0123456789abcdef", NULL, 0);
+	CHECK_EQ_INT(sc_sip_msg_parse(&m, resp, strlen(resp)), 0);
+	CHECK_EQ_INT(sc_inbound_branch(&m, &got, &link), -ENOENT);
 }
 
 /* Our Via with its branch suffix and link parameter replaced. */

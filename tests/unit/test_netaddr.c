@@ -157,6 +157,29 @@ static void test_any(void)
 	CHECK(!sc_net_addr_any(SA(mapped_any)));
 }
 
+/* Length, port and copy of a socket address, for the relay's tables. */
+static void test_len_port_copy(void)
+{
+	struct sockaddr_storage v4 = sa("192.168.1.20", 5062), v6 = sa("2001:db8::1", 5070), copy;
+	struct sockaddr_un un;
+	socklen_t len = 0;
+
+	CHECK_EQ_INT((int)sc_net_addr_len((struct sockaddr *)&v4), (int)sizeof(struct sockaddr_in));
+	CHECK_EQ_INT((int)sc_net_addr_len((struct sockaddr *)&v6), (int)sizeof(struct sockaddr_in6));
+	CHECK_EQ_INT(sc_net_addr_port((struct sockaddr *)&v4), 5062);
+	CHECK_EQ_INT(sc_net_addr_port((struct sockaddr *)&v6), 5070);
+	memset(&un, 0, sizeof(un));
+	un.sun_family = AF_UNIX;
+	CHECK_EQ_INT((int)sc_net_addr_len((struct sockaddr *)&un), 0);
+	CHECK_EQ_INT(sc_net_addr_port((struct sockaddr *)&un), 0);
+	memset(&copy, 0xa5, sizeof(copy));
+	sc_net_addr_copy(&copy, &len, (struct sockaddr *)&v6);
+	CHECK_EQ_INT((int)len, (int)sizeof(struct sockaddr_in6));
+	CHECK(sc_net_addr_eq((struct sockaddr *)&copy, (struct sockaddr *)&v6));
+	/* The rest of the storage is zeroed, not left as it was. */
+	CHECK(((unsigned char *)&copy)[sizeof(copy) - 1] == 0);
+}
+
 /* lan.advertise as the host:port of our LAN Via and Record-Route: a port
  * given is kept, an IPv6 address gets its brackets, and nothing else is
  * mistaken for IPv6 (a "192.168.1.1:5070" once became
@@ -192,5 +215,6 @@ int main(void)
 	RUN(test_eq);
 	RUN(test_any);
 	RUN(test_hostport);
+	RUN(test_len_port_copy);
 	return check_done("net_addr");
 }
