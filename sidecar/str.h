@@ -94,6 +94,20 @@ static inline uint64_t sc_str_hash(uint64_t h, sc_str s)
 	return h;
 }
 
+/* The same over the eight bytes of a number, lowest first (no text
+ * formatting on the hot path; a key never leaves the process as a hash
+ * input, only as the result). */
+static inline uint64_t sc_str_hash_u64(uint64_t h, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++, v >>= 8) {
+		h ^= v & 0xff;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 /* Exactly 16 lowercase hex digits (a key the sidecar wrote into a branch
  * or parameter) into *out.  Returns 0 or -EBADMSG. */
 static inline int sc_str_hex64(sc_str s, uint64_t *out)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../str.h"
 #include "addr.h"
 
 static int text(const struct sockaddr *sa, bool port, char *out, size_t cap)
@@ -82,6 +83,22 @@ void sc_net_addr_copy(struct sockaddr_storage *ss, socklen_t *len, const struct 
 	memset(ss, 0, sizeof(*ss));
 	*len = sc_net_addr_len(sa);
 	memcpy(ss, sa, *len);
+}
+
+uint64_t sc_net_addr_hash(uint64_t h, const struct sockaddr *sa)
+{
+	const void *ip = NULL;
+	size_t n = 0;
+
+	if (sa->sa_family == AF_INET) {
+		ip = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		n = 4;
+	} else if (sa->sa_family == AF_INET6) {
+		ip = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		n = 16;
+	}
+	h = sc_str_hash_u64(h, (uint64_t)sa->sa_family << 16 | sc_net_addr_port(sa));
+	return n ? sc_str_hash(h, sc_str_make(ip, n)) : h;
 }
 
 bool sc_net_addr_any(const struct sockaddr *sa)

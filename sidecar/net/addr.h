@@ -25,6 +25,10 @@ uint16_t sc_net_addr_port(const struct sockaddr *sa);
 /* Copies sa into ss (zeroed first) and its length into *len. */
 void sc_net_addr_copy(struct sockaddr_storage *ss, socklen_t *len, const struct sockaddr *sa);
 
+/* Mixes family, address and port into FNV-1a hash h (str.h): the same
+ * source gives the same value, without formatting it as text. */
+uint64_t sc_net_addr_hash(uint64_t h, const struct sockaddr *sa);
+
 /* Is this the wildcard address (0.0.0.0 or ::)? */
 bool sc_net_addr_any(const struct sockaddr *sa);
 

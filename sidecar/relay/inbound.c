@@ -30,14 +30,12 @@ static int branch_key(const struct sc_sip_msg *m, uint64_t link, const struct sc
 {
 	struct sc_sip_via v;
 	uint64_t hash = SC_STR_HASH_INIT;
-	char num[24];
 	sc_str top;
 	size_t pos;
 
 	if (top_via(m, h, &pos, &top, &v) < 0)
 		return -EBADMSG;
-	hash = sc_str_hash(hash, sc_str_make(num, (size_t)snprintf(num, sizeof(num), "%016llx",
-								  (unsigned long long)link)));
+	hash = sc_str_hash_u64(hash, link);
 	if (sc_str_set(v.branch) && v.branch.n > 7 && memcmp(v.branch.p, "z9hG4bK", 7) == 0) {
 		hash = sc_str_hash(hash, v.branch);
 		hash = sc_str_hash(hash, v.host);
@@ -46,8 +44,7 @@ static int branch_key(const struct sc_sip_msg *m, uint64_t link, const struct sc
 		/* RFC 2543 peers: the whole Via, Call-ID and CSeq number stand in. */
 		hash = sc_str_hash(hash, top);
 		hash = sc_str_hash(hash, m->call_id);
-		hash = sc_str_hash(hash, sc_str_make(num, (size_t)snprintf(num, sizeof(num), "%lu",
-									  (unsigned long)m->cseq)));
+		hash = sc_str_hash_u64(hash, m->cseq);
 	}
 	*key = hash;
 	return 0;

@@ -14,9 +14,8 @@
 
 /* Hashes the device's transaction: an RFC 3261 branch identifies it
  * together with the sent-by; an RFC 2543 device has none, so the whole top
- * Via, Call-ID and CSeq number stand in for it.  where is the source
- * address as text. */
-static int branch_key(const struct sc_sip_msg *m, const char *device, sc_str where,
+ * Via, Call-ID and CSeq number stand in for it.  src is where it came from. */
+static int branch_key(const struct sc_sip_msg *m, const char *device, const struct sockaddr *src,
 		      uint64_t *key)
 {
 	const struct sc_sip_hdr *h;
@@ -26,22 +25,21 @@ static int branch_key(const struct sc_sip_msg *m, const char *device, sc_str whe
 	size_t pos = 0;
 	int i = -1;
 
+	if (!sc_net_addr_len(src))
+		return -EINVAL;
 	h = sc_sip_msg_next(m, SC_HDR_VIA, &i);
 	if (!h || sc_sip_split(h->value, &pos, &top) != 1 || sc_sip_via_parse(&v, top) < 0)
 		return -EBADMSG;
 	hash = sc_str_hash(hash, sc_str_cstr(device));
-	hash = sc_str_hash(hash, where);
+	hash = sc_net_addr_hash(hash, src);
 	if (sc_str_set(v.branch) && v.branch.n > 7 && memcmp(v.branch.p, "z9hG4bK", 7) == 0) {
 		hash = sc_str_hash(hash, v.branch);
 		hash = sc_str_hash(hash, v.host);
 		hash = sc_str_hash(hash, v.port);
 	} else {
-		char num[16];
-
 		hash = sc_str_hash(hash, top);
 		hash = sc_str_hash(hash, m->call_id);
-		hash = sc_str_hash(hash, sc_str_make(num, (size_t)snprintf(num, sizeof(num), "%lu",
-								  (unsigned long)m->cseq)));
+		hash = sc_str_hash_u64(hash, m->cseq);
 	}
 	*key = hash;
 	return 0;
@@ -50,10 +48,7 @@ static int branch_key(const struct sc_sip_msg *m, const char *device, sc_str whe
 int sc_outbound_key(const struct sc_sip_msg *m, const char *device, const struct sockaddr *src,
 		    uint64_t *key)
 {
-	char where[64];
-	int n = sc_net_addr_text(src, where, sizeof(where));
-
-	return n < 0 ? n : branch_key(m, device, sc_str_make(where, (size_t)n), key);
+	return branch_key(m, device, src, key);
 }
 
 int sc_outbound_key_parse(sc_str branch, uint64_t *key)
@@ -73,12 +68,12 @@ int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
 	uint64_t key;
 	int i = -1, n, tn, rc;
 
+	rc = branch_key(m, device, src, &key);
+	if (rc < 0)
+		return rc;
 	n = sc_net_addr_text(src, where, sizeof(where));
 	if (n < 0)
 		return n;
-	rc = branch_key(m, device, sc_str_make(where, (size_t)n), &key);
-	if (rc < 0)
-		return rc;
 	/* The contact token's shape with an empty third field; "u" or "t" is
 	 * appended below as the transport. */
 	tn = sc_contact_token_make(device, sc_str_make(where, (size_t)n), SC_STR_LIT(""), tok,

@@ -477,6 +477,13 @@ static void read_app(struct sc_tls_conn *c)
 		n = wolfSSL_read(c->ssl, pt_buf, (int)sizeof(pt_buf));
 		if (n > 0) {
 			c->cbs->on_data(c, pt_buf, (size_t)n);
+			/* wolfSSL reads a record at a time (no read-ahead), so
+			 * with nothing left of ours and nothing decrypted it
+			 * could only answer "want read": a call that Debian's
+			 * build pays for with an error-queue entry (a
+			 * formatted string and an allocation) per read. */
+			if (c->in_len == 0 && !c->got_eof && wolfSSL_pending(c->ssl) <= 0)
+				return;
 			continue;
 		}
 		err = wolfSSL_get_error(c->ssl, n);

@@ -180,6 +180,34 @@ static void test_len_port_copy(void)
 	CHECK(((unsigned char *)&copy)[sizeof(copy) - 1] == 0);
 }
 
+/* The hash behind our transaction keys: the same source gives the same
+ * value whatever else is in the storage, and a different port, address or
+ * family a different one (a device's two transactions from two ports must
+ * not share a key). */
+static void test_hash(void)
+{
+	struct sockaddr_storage a = sa("192.168.1.20", 5062), b = sa("192.168.1.20", 5062);
+	struct sockaddr_storage port = sa("192.168.1.20", 5064), ip = sa("192.168.1.21", 5062);
+	struct sockaddr_storage v6 = sa("::ffff:192.168.1.20", 5062);
+	struct sockaddr_un un;
+	uint64_t h = sc_net_addr_hash(SC_STR_HASH_INIT, SA(a));
+
+	/* Padding and the bytes past the address do not count. */
+	memset((char *)&b + sizeof(struct sockaddr_in), 0x5a, sizeof(b) - sizeof(struct sockaddr_in));
+	CHECK(sc_net_addr_hash(SC_STR_HASH_INIT, SA(b)) == h);
+	CHECK(sc_net_addr_hash(SC_STR_HASH_INIT, SA(port)) != h);
+	CHECK(sc_net_addr_hash(SC_STR_HASH_INIT, SA(ip)) != h);
+	CHECK(sc_net_addr_hash(SC_STR_HASH_INIT, SA(v6)) != h);
+	/* It mixes into the hash it is given. */
+	CHECK(sc_net_addr_hash(SC_STR_HASH_INIT + 1, SA(a)) != h);
+	memset(&un, 0, sizeof(un));
+	un.sun_family = AF_UNIX;
+	CHECK(sc_net_addr_hash(SC_STR_HASH_INIT, (struct sockaddr *)&un) != h);
+	/* Numbers hash as their eight bytes, lowest first. */
+	CHECK(sc_str_hash_u64(SC_STR_HASH_INIT, 0x0102030405060708ULL) ==
+	      sc_str_hash(SC_STR_HASH_INIT, SC_STR_LIT("\x08\x07\x06\x05\x04\x03\x02\x01")));
+}
+
 /* lan.advertise as the host:port of our LAN Via and Record-Route: a port
  * given is kept, an IPv6 address gets its brackets, and nothing else is
  * mistaken for IPv6 (a "192.168.1.1:5070" once became
@@ -216,5 +244,6 @@ int main(void)
 	RUN(test_any);
 	RUN(test_hostport);
 	RUN(test_len_port_copy);
+	RUN(test_hash);
 	return check_done("net_addr");
 }
