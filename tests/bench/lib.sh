@@ -16,6 +16,9 @@
 
 BENCH_DIR=tests/bench
 HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# The CPUs online (nproc would give only those this shell may run on,
+# which pin narrows).
+NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc)
 
 # say ...: a progress line on stderr (stdout is the summary).
 say() {
@@ -109,12 +112,61 @@ tree() {
 		}'
 }
 
+# pin MODE ROOT...: CPU placement for the process trees of ROOT... (the
+# edges), this shell (so every sipp started from now on) and the provider.
+#   split  the edges on the last CPU, everything else on the others;
+#   one    everything on CPU 0 (a one-core router's lot);
+#   none   the scheduler's choice (nothing is pinned).
+# Where the relay and its peers run changes what a message costs: a
+# wake-up on the same CPU is cheap, one across CPUs is an interrupt (on a
+# virtual machine, an exit to the hypervisor) that the sender pays for.
+# Returns 1 (and pins nothing) for none or with one CPU.
+pin() {
+	_pn_mode=$1
+	shift
+	_pn_last=$((NCPU - 1))
+	[ "$_pn_last" -ge 1 ] || return 1
+	case $_pn_mode in
+	split) _pn_edge=$_pn_last _pn_rest=0-$((_pn_last - 1)) ;;
+	one) _pn_edge=0 _pn_rest=0 ;;
+	*) return 1 ;;
+	esac
+	for _pn_p in $(for _pn_r in "$@"; do tree "$_pn_r"; done); do
+		taskset -pc "$_pn_edge" "$_pn_p" >/dev/null
+	done
+	for _pn_p in $$ $(tree "$kam_pid"); do
+		taskset -pc "$_pn_rest" "$_pn_p" >/dev/null
+	done
+}
+# pin_clear ROOT...: every CPU again for these trees, the shell and the
+# provider.
+pin_clear() {
+	_pc_all=0-$((NCPU - 1))
+	for _pc_p in $$ $(for _pc_r in "$@" "$kam_pid"; do tree "$_pc_r"; done); do
+		taskset -pc "$_pc_all" "$_pc_p" >/dev/null 2>&1
+	done
+}
+
 # cpu_ticks PID...: utime+stime of these processes, in clock ticks (HZ).
 cpu_ticks() {
 	for _ct_p in "$@"; do
 		cat "/proc/$_ct_p/stat" 2>/dev/null
 	done | awk '{ sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }'
 }
+# rss_by_mapping PID: a JSON array of {mapping, rss_kib, private_kib}, the
+# process's resident memory per file it maps ("[anon]" for the heap and
+# other anonymous memory), largest first.
+rss_by_mapping() {
+	awk '
+		/^[0-9a-f]+-[0-9a-f]+ / { m = (NF >= 6) ? $6 : "[anon]"; sub(/.*\//, "", m); next }
+		$1 == "Rss:" { rss[m] += $2 }
+		$1 == "Private_Clean:" || $1 == "Private_Dirty:" { priv[m] += $2 }
+		END { for (k in rss) if (rss[k] > 0) printf "%s\t%d\t%d\n", k, rss[k], priv[k] }
+	' "/proc/$1/smaps" 2>/dev/null | sort -t "$(printf '\t')" -k2,2nr |
+		jq -R -s 'split("\n") | map(select(length > 0) | split("\t")
+			| {mapping: .[0], rss_kib: (.[1] | tonumber), private_kib: (.[2] | tonumber)})'
+}
+
 # tree_cpu PID: cpu_ticks of PID's tree.
 tree_cpu() {
 	# shellcheck disable=SC2046

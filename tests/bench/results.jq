@@ -41,6 +41,8 @@ def ratio($a; $b): if $a != null and $b != null and $b > 0 then ($a / $b) else n
       what: "<= 16 KiB per idle TLS flow (fitted RSS slope)",
       limit: 16, unit: "KiB per flow",
       value: $flows.slope_rss_kib_per_flow,
+      wolfssl_alone_kib: (if $flows.wolfssl_per_connection == null then null
+                          else $flows.wolfssl_per_connection.total_bytes / 1024 end),
       met: ($flows.slope_rss_kib_per_flow != null and $flows.slope_rss_kib_per_flow <= 16) },
     { name: "armhf_size",
       what: "stripped armhf binary <= 100 KB (100,000 bytes)",

@@ -29,6 +29,9 @@
 #   BENCH_FLOWS       flow counts of the memory test (default "100 500 1000")
 #   BENCH_LAT_S       seconds of the latency test at 100 calls/s (default 20)
 #   BENCH_CROSS=0     skip the arm64/armhf builds (sizes then null)
+#   BENCH_PIN         CPU placement of the throughput steps: none (default, the
+#                     scheduler's), split (the edges on the last CPU, phones
+#                     and provider on the others) or one (all on CPU 0)
 #   SIPSIDECAR, SC_TEST_CERTS, IT_KEEP as for tests/interop (lib.sh)
 # shellcheck disable=SC2046 # set -- $(...) splits a line of numbers on purpose
 set -u
@@ -69,6 +72,8 @@ done
 [ -x "$SIPSEND" ] || die "$SIPSEND is not built (make tools)"
 gcc -O2 -Wall -Wextra -shared -fPIC -o "$out/lathook.so" "$BENCH_DIR/lathook.c" -ldl ||
 	die "cannot build $BENCH_DIR/lathook.c"
+gcc -O2 -Wall -Wextra -o "$out/flowmem" "$BENCH_DIR/flowmem.c" -lwolfssl ||
+	die "cannot build $BENCH_DIR/flowmem.c"
 it_certs || die "cannot make test certificates"
 
 # --- the machine ---------------------------------------------------------------
@@ -76,7 +81,7 @@ it_certs || die "cannot make test certificates"
 cpu_model=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
 hyper=$(lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor: *//p' | head -n 1)
 jq -n --arg model "${cpu_model:-unknown}" --arg hyper "${hyper:-none}" \
-	--argjson cpus "$(nproc)" \
+	--argjson cpus "$NCPU" \
 	--argjson mem "$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)" \
 	--arg kernel "$(uname -r)" --arg arch "$(uname -m)" \
 	--arg os "$(sed -n 's/^PRETTY_NAME="*\([^"]*\)"*$/\1/p' /etc/os-release 2>/dev/null)" \
@@ -87,7 +92,7 @@ jq -n --arg model "${cpu_model:-unknown}" --arg hyper "${hyper:-none}" \
 	'{cpu_model: $model, cpus: $cpus, hypervisor: $hyper, mem_kib: $mem, kernel: $kernel,
 	  arch: $arch, os: $os, sipsidecar: $sc, source: $src, kamailio: $kam, sipp: $sipp}' \
 	>"$json/machine.json"
-say "machine: ${cpu_model:-?}, $(nproc) CPUs; rates: $rates calls/s, $step_s s each"
+say "machine: ${cpu_model:-?}, $NCPU CPUs; rates: $rates calls/s, $step_s s each"
 
 # --- 4. footprint (first, while nothing else runs) --------------------------------
 
@@ -129,6 +134,7 @@ idle_mem() {
 	sc_start "$tmp/idle.yaml" "udp:$_im_port" >&2 || return 1
 	sleep 3
 	_im_mem=$(mem_kib "$sc_pid")
+	rss_by_mapping "$sc_pid" >"$json/idle-mappings-$(basename "$1").json"
 	sc_stop
 	echo "$_im_mem"
 }
@@ -137,15 +143,18 @@ sysca=/etc/ssl/certs/ca-certificates.crt
 [ -r "$sysca" ] || sysca=$certs/ca.pem
 set -- $(idle_mem "$sysca")
 idle_rss=${1:-null} idle_pss=${2:-null}
+cp "$json/idle-mappings-$(basename "$sysca").json" "$json/idle-mappings.json" 2>/dev/null ||
+	echo '[]' >"$json/idle-mappings.json"
 set -- $(idle_mem "$certs/ca.pem")
 idle1_rss=${1:-null} idle1_pss=${2:-null}
 jq -n --argjson x86 "$sz_x86" --argjson a64 "$sz_arm64" --argjson ahf "$sz_armhf" \
 	--argjson rss "$idle_rss" --argjson pss "$idle_pss" \
 	--argjson rss1 "$idle1_rss" --argjson pss1 "$idle1_pss" \
 	--arg ca "$sysca" --argjson ncas "$(grep -c 'BEGIN CERTIFICATE' "$sysca")" \
+	--slurpfile maps "$json/idle-mappings.json" \
 	'{stripped_bytes: {x86_64: $x86, arm64: $a64, armhf: $ahf},
 	  idle: {config: "config/sipsidecar.yaml", ca_file: $ca, ca_certificates: $ncas,
-	         rss_kib: $rss, pss_kib: $pss},
+	         rss_kib: $rss, pss_kib: $pss, by_mapping: $maps[0]},
 	  idle_single_ca: {config: "config/sipsidecar.yaml with ca_file: the test CA (one certificate)",
 	         rss_kib: $rss1, pss_kib: $pss1}}' >"$json/footprint.json"
 
@@ -174,6 +183,13 @@ done
 edge_name() {
 	case $1 in sc) echo sipsidecar ;; *) echo kamailio ;; esac
 }
+# CPU placement (pin in lib.sh): the scheduler's unless BENCH_PIN says.
+placement=${BENCH_PIN:-none}
+if pin "$placement" "$sc_pid" "$edge_pid"; then
+	say "placement $placement (tests/bench/lib.sh, pin)"
+else
+	placement=none
+fi
 i=0
 for rate in $rates; do
 	i=$((i + 1))
@@ -196,15 +212,17 @@ for rate in $rates; do
 			--argjson retrans "$3" --argjson ticks "$4" --argjson hz "$HZ" \
 			--argjson rss "$5" --argjson pss "$6" --argjson wall "$7" \
 			--argjson oticks "$((o1 - o0))" --argjson steal "$((st1 - st0))" \
+			--arg placement "$placement" \
 			'{rate: $rate, edge: $edge, seconds: $sec, calls: $calls, ok: $ok, failed: $failed,
 			  retransmissions: $retrans, cpu_s: ($ticks / $hz),
 			  cpu_s_per_1000_calls: (if $ok > 0 then ($ticks / $hz) * 1000 / $ok else null end),
 			  peak_rss_kib: $rss, peak_pss_kib: $pss, wall_s: $wall,
 			  cpu_s_of_the_other_edge_meanwhile: ($oticks / $hz),
-			  steal_s: ($steal / $hz)}' >"$json/step-$i-$e.json"
+			  steal_s: ($steal / $hz), placement: $placement}' >"$json/step-$i-$e.json"
 		sleep 1
 	done
 done
+[ "$placement" = none ] || pin_clear "$edge_pid"
 sc_stop
 sc_counters=$(sed -n 's/.*\[relay\] stopped: //p' "$sc_log" | tail -n 1)
 sc_warn=$(awk '$2 == "warn" || $2 == "error"' "$sc_log" | wc -l)
@@ -237,14 +255,7 @@ lat_run() {
 	SIPSIDECAR=$tmp/sipsidecar-lathook
 	sc_start "$tmp/$_lr_name.yaml" "udp:$LAN" "tcp:$WAN" || die "sipsidecar (lathook) did not start"
 	SIPSIDECAR=$_lr_real
-	_lr_last=$(($(nproc) - 1))
-	if [ "$_lr_pin" = 1 ]; then
-		taskset -pc "$_lr_last" "$sc_pid" >/dev/null
-		taskset -pc "0-$((_lr_last - 1))" $$ >/dev/null
-		for _lr_p in $(tree "$kam_pid"); do
-			taskset -pc "0-$((_lr_last - 1))" "$_lr_p" >/dev/null
-		done
-	fi
+	[ "$_lr_pin" = 1 ] && pin split "$sc_pid"
 	_lr_user=$_lr_name-b
 	register_b sc "$_lr_user" || die "phone B cannot register through sipsidecar (latency)"
 	# Phone A's flow is opened by its registration, so that no call waits
@@ -262,12 +273,7 @@ lat_run() {
 	load_stop "$_lr_name-uas"
 	_lr_st1=$(steal_ticks)
 	sc_stop
-	if [ "$_lr_pin" = 1 ]; then
-		taskset -pc "0-$_lr_last" $$ >/dev/null
-		for _lr_p in $(tree "$kam_pid"); do
-			taskset -pc "0-$_lr_last" "$_lr_p" >/dev/null
-		done
-	fi
+	[ "$_lr_pin" = 1 ] && pin_clear
 	lat_pairs "$tmp/$_lr_name.log" "$_lr_since" 2>"$tmp/$_lr_name.err" |
 		lat_stats >"$tmp/$_lr_name.txt"
 	set -- $(load_stat "$_lr_name-uac" "SuccessfulCall(C)" "Retransmissions(C)")
@@ -285,14 +291,29 @@ lat_run() {
 }
 say "latency: sipsidecar with lathook at $lat_rate calls/s for $lat_s s, sharing the CPUs"
 lat_run latency 0
-if [ "$(nproc)" -ge 2 ]; then
-	say "latency: the same with sipsidecar alone on CPU $(($(nproc) - 1))"
+if [ "$NCPU" -ge 2 ]; then
+	say "latency: the same with sipsidecar alone on CPU $((NCPU - 1))"
 	lat_run latency-pinned 1
 else
 	echo '{"pinned": true, "hops": [], "notes": "one CPU: not run"}' >"$json/latency-pinned.json"
 fi
 
 # --- 2. memory per flow ---------------------------------------------------------------
+
+# The floor under it: what wolfSSL itself keeps for one client connection
+# (tests/bench/flowmem.c), against openssl s_server with the provider's
+# certificate chain.
+FMP=$(free_port) || die "no free ports"
+if tls_server flowmem "$FMP" -cert "$certs/server.pem" -key "$certs/server.key" \
+	-cert_chain "$certs/intermediate.pem" -quiet >/dev/null &&
+	"$out/flowmem" "$FMP" "$certs/ca.pem" localhost >"$json/wolfssl.json" 2>"$tmp/flowmem.err"; then
+	say "memory per flow: wolfSSL keeps $(jq .total_bytes "$json/wolfssl.json") bytes per connection" \
+		"($(jq .new_bytes "$json/wolfssl.json") of them from wolfSSL_new)"
+else
+	say "memory per flow: flowmem failed ($(cat "$tmp/flowmem.err" 2>/dev/null))"
+	echo null >"$json/wolfssl.json"
+fi
+it_stop "$srv_pid"
 
 maxf=0
 for n in $flows; do [ "$n" -gt "$maxf" ] && maxf=$n; done
@@ -336,9 +357,10 @@ else
 		$(jq -r 'select(.flows > 0) | "\(.open) \(.pss_kib)"' "$json/flows.jsonl" | fit)
 fi
 jq -s --argjson srss "$1" --argjson irss "$2" --argjson spss "$3" --argjson ipss "$4" \
-	--argjson w "$flow_warn" \
+	--argjson w "$flow_warn" --slurpfile wolf "$json/wolfssl.json" \
 	'{points: ., slope_rss_kib_per_flow: $srss, intercept_rss_kib: $irss,
 	  slope_pss_kib_per_flow: $spss, intercept_pss_kib: $ipss, sipsidecar_warnings: $w,
+	  wolfssl_per_connection: $wolf[0],
 	  fitted_over: "the points with flows > 0, x = flows open (ss), least squares; null unless every device had its flow open"}' \
 	"$json/flows.jsonl" >"$json/flows.json"
 it_stop "$kam_pid"

@@ -30,6 +30,8 @@ def mib: if . == null then "-" else (. / 1024 * 10 | round) / 10 | tostring end;
   | "  " + (.flows | lpad(5)) + " devices  " + (.open | lpad(5)) + " flows open   RSS "
     + (.rss_kib | lpad(7)) + " KiB   PSS " + (.pss_kib | lpad(7)) + " KiB"),
 "  slope: RSS \(.memory_per_flow.slope_rss_kib_per_flow | f(1)) KiB/flow, PSS \(.memory_per_flow.slope_pss_kib_per_flow | f(1)) KiB/flow",
+(.memory_per_flow.wolfssl_per_connection // empty
+  | "  wolfSSL alone, one connection (flowmem): \(.total_bytes) B: wolfSSL_new \(.new_bytes) B (its session \(.session_bytes) B), kept from the handshake \(.handshake_bytes) B; \(.version) \(.cipher)"),
 "",
 "3. latency added by sipsidecar per hop at \(.latency.rate) calls/s (\(.latency.ok)/\(.latency.calls) calls ok)",
 (.latency.hops[]
@@ -46,6 +48,8 @@ def mib: if . == null then "-" else (. / 1024 * 10 | round) / 10 | tostring end;
 "4. footprint",
 "  stripped: x86_64 \(.footprint.stripped_bytes.x86_64 // "-") B, arm64 \(.footprint.stripped_bytes.arm64 // "-") B, armhf \(.footprint.stripped_bytes.armhf // "-") B",
 "  idle, config/sipsidecar.yaml (\(.footprint.idle.ca_certificates) CAs in ca_file): RSS \(.footprint.idle.rss_kib) KiB, PSS \(.footprint.idle.pss_kib) KiB",
+(.footprint.idle.by_mapping // [] | .[:6] | map("\(.mapping) \(.rss_kib)") | join(", ")
+  | "  idle RSS by mapping, KiB: \(.)"),
 "  idle, the same with a one-certificate ca_file: RSS \(.footprint.idle_single_ca.rss_kib) KiB, PSS \(.footprint.idle_single_ca.pss_kib) KiB",
 "",
 "targets",
