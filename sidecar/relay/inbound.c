@@ -9,19 +9,6 @@
 
 #define BRANCH_PREFIX "z9hG4bK-sci"
 
-/* The provider's top Via as one slice of a possibly combined header. */
-static int top_via(const struct sc_sip_msg *m, const struct sc_sip_hdr **h, size_t *pos,
-		   sc_str *top, struct sc_sip_via *v)
-{
-	int i = -1;
-
-	*pos = 0;
-	*h = sc_sip_msg_next(m, SC_HDR_VIA, &i);
-	if (!*h || sc_sip_split((*h)->value, pos, top) != 1 || sc_sip_via_parse(v, *top) < 0)
-		return -EBADMSG;
-	return 0;
-}
-
 /* The branch key of our Via for provider request m on link: derived from
  * the provider's transaction, so its retransmissions, its CANCEL and the
  * ACK of a non-2xx response get the same one. */
@@ -29,24 +16,12 @@ static int branch_key(const struct sc_sip_msg *m, uint64_t link, const struct sc
 		      uint64_t *key)
 {
 	struct sc_sip_via v;
-	uint64_t hash = SC_STR_HASH_INIT;
 	sc_str top;
 	size_t pos;
 
-	if (top_via(m, h, &pos, &top, &v) < 0)
+	if (sc_sip_via_top(m, h, &pos, &top, &v) < 0)
 		return -EBADMSG;
-	hash = sc_str_hash_u64(hash, link);
-	if (sc_str_set(v.branch) && v.branch.n > 7 && memcmp(v.branch.p, "z9hG4bK", 7) == 0) {
-		hash = sc_str_hash(hash, v.branch);
-		hash = sc_str_hash(hash, v.host);
-		hash = sc_str_hash(hash, v.port);
-	} else {
-		/* RFC 2543 peers: the whole Via, Call-ID and CSeq number stand in. */
-		hash = sc_str_hash(hash, top);
-		hash = sc_str_hash(hash, m->call_id);
-		hash = sc_str_hash_u64(hash, m->cseq);
-	}
-	*key = hash;
+	*key = sc_sip_via_txn_hash(sc_str_hash_u64(SC_STR_HASH_INIT, link), m, &v, top);
 	return 0;
 }
 
@@ -78,7 +53,7 @@ static int ours(const struct sc_sip_msg *m, const struct sc_sip_hdr **h, size_t 
 	struct sc_sip_via v;
 	sc_str tok;
 
-	if (top_via(m, h, pos, top, &v) < 0 || v.branch.n != sizeof(BRANCH_PREFIX) - 1 + 16 ||
+	if (sc_sip_via_top(m, h, pos, top, &v) < 0 || v.branch.n != sizeof(BRANCH_PREFIX) - 1 + 16 ||
 	    memcmp(v.branch.p, BRANCH_PREFIX, sizeof(BRANCH_PREFIX) - 1) != 0 ||
 	    sc_str_hex64(sc_str_make(v.branch.p + sizeof(BRANCH_PREFIX) - 1, 16), key) < 0 ||
 	    sc_sip_param_find(v.params, "sc-l", &tok) != 1 || sc_str_hex64(tok, link) < 0 || !*link)

@@ -12,43 +12,24 @@
 #include "contact.h"
 #include "outbound.h"
 
-/* Hashes the device's transaction: an RFC 3261 branch identifies it
- * together with the sent-by; an RFC 2543 device has none, so the whole top
- * Via, Call-ID and CSeq number stand in for it.  src is where it came from. */
-static int branch_key(const struct sc_sip_msg *m, const char *device, const struct sockaddr *src,
-		      uint64_t *key)
+/* The device's transaction (sc_sip_via_txn_hash) as seen from src, for
+ * this device: two devices, or one device from two addresses, never share
+ * a key. */
+int sc_outbound_key(const struct sc_sip_msg *m, const char *device, const struct sockaddr *src,
+		    uint64_t *key)
 {
 	const struct sc_sip_hdr *h;
 	struct sc_sip_via v;
 	sc_str top;
-	uint64_t hash = SC_STR_HASH_INIT;
-	size_t pos = 0;
-	int i = -1;
+	size_t pos;
 
 	if (!sc_net_addr_len(src))
 		return -EINVAL;
-	h = sc_sip_msg_next(m, SC_HDR_VIA, &i);
-	if (!h || sc_sip_split(h->value, &pos, &top) != 1 || sc_sip_via_parse(&v, top) < 0)
+	if (sc_sip_via_top(m, &h, &pos, &top, &v) < 0)
 		return -EBADMSG;
-	hash = sc_str_hash(hash, sc_str_cstr(device));
-	hash = sc_net_addr_hash(hash, src);
-	if (sc_str_set(v.branch) && v.branch.n > 7 && memcmp(v.branch.p, "z9hG4bK", 7) == 0) {
-		hash = sc_str_hash(hash, v.branch);
-		hash = sc_str_hash(hash, v.host);
-		hash = sc_str_hash(hash, v.port);
-	} else {
-		hash = sc_str_hash(hash, top);
-		hash = sc_str_hash(hash, m->call_id);
-		hash = sc_str_hash_u64(hash, m->cseq);
-	}
-	*key = hash;
+	*key = sc_sip_via_txn_hash(
+		sc_net_addr_hash(sc_str_hash(SC_STR_HASH_INIT, sc_str_cstr(device)), src), m, &v, top);
 	return 0;
-}
-
-int sc_outbound_key(const struct sc_sip_msg *m, const char *device, const struct sockaddr *src,
-		    uint64_t *key)
-{
-	return branch_key(m, device, src, key);
 }
 
 int sc_outbound_key_parse(sc_str branch, uint64_t *key)
@@ -68,7 +49,7 @@ int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
 	uint64_t key;
 	int i = -1, n, tn, rc;
 
-	rc = branch_key(m, device, src, &key);
+	rc = sc_outbound_key(m, device, src, &key);
 	if (rc < 0)
 		return rc;
 	n = sc_net_addr_text(src, where, sizeof(where));
@@ -139,12 +120,9 @@ int sc_outbound_via_pop(const struct sc_sip_msg *m, struct sc_via_token *t, stru
 	const struct sc_sip_hdr *h;
 	struct sc_sip_via v;
 	sc_str top, next, tok;
-	size_t pos = 0;
-	int i = -1;
+	size_t pos;
 
-	h = sc_sip_msg_next(m, SC_HDR_VIA, &i);
-	if (!h || sc_sip_split(h->value, &pos, &top) != 1 || sc_sip_via_parse(&v, top) < 0 ||
-	    sc_outbound_key_parse(v.branch, &t->key) < 0 || !sc_sip_param_find(v.params, "sc", &tok))
+	if (sc_sip_via_top(m, &h, &pos, &top, &v) < 0 || sc_outbound_key_parse(v.branch, &t->key) < 0 || !sc_sip_param_find(v.params, "sc", &tok))
 		return -ENOENT;
 	if (via_token(tok, t) < 0)
 		return -EBADMSG;

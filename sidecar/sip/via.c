@@ -148,3 +148,28 @@ int sc_sip_via_parse(struct sc_sip_via *v, sc_str s)
 		return -EBADMSG;
 	return via_params(v);
 }
+
+int sc_sip_via_top(const struct sc_sip_msg *m, const struct sc_sip_hdr **h, size_t *pos,
+		   sc_str *top, struct sc_sip_via *v)
+{
+	int i = -1;
+
+	*pos = 0;
+	*h = sc_sip_msg_next(m, SC_HDR_VIA, &i);
+	if (!*h || sc_sip_split((*h)->value, pos, top) != 1 || sc_sip_via_parse(v, *top) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+uint64_t sc_sip_via_txn_hash(uint64_t h, const struct sc_sip_msg *m, const struct sc_sip_via *v,
+			     sc_str top)
+{
+	if (sc_str_set(v->branch) && v->branch.n > 7 && memcmp(v->branch.p, "z9hG4bK", 7) == 0) {
+		h = sc_str_hash(h, v->branch);
+		h = sc_str_hash(h, v->host);
+		return sc_str_hash(h, v->port);
+	}
+	h = sc_str_hash(h, top);
+	h = sc_str_hash(h, m->call_id);
+	return sc_str_hash_u64(h, m->cseq);
+}

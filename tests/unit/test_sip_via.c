@@ -1,5 +1,6 @@
 /* Via tests (RFC 3261 §20.42, RFC 3581, RFC 4475 §3.1.1.1 whitespace). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -179,6 +180,56 @@ static void test_split_header(void)
 	CHECK_STR(v.params, "x=\"a,b\"");
 }
 
+/* The top Via of a request, and the transaction it names. */
+static struct sc_sip_msg msg;
+
+static uint64_t txn_of(const char *method, const char *via, const char *cseq)
+{
+	static char text[512];
+	const struct sc_sip_hdr *h;
+	struct sc_sip_via top;
+	sc_str slice;
+	size_t pos;
+	int n = snprintf(text, sizeof(text),
+			 "%s sip:bob@example.com SIP/2.0\r\nVia: %s\r\n"
+			 "Via: SIP/2.0/UDP second.example.com;branch=z9hG4bKsecond\r\n"
+			 "From: <sip:a@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n"
+			 "Call-ID: call-1\r\nCSeq: %s %s\r\nContent-Length: 0\r\n\r\n",
+			 method, via, cseq, method);
+
+	CHECK(n > 0 && (size_t)n < sizeof(text));
+	CHECK_EQ_INT(sc_sip_msg_parse(&msg, text, (size_t)n), 0);
+	CHECK_EQ_INT(sc_sip_via_top(&msg, &h, &pos, &slice, &top), 0);
+	CHECK_STR(top.transport, "UDP");
+	return sc_sip_via_txn_hash(SC_STR_HASH_INIT, &msg, &top, slice);
+}
+
+static void test_top_and_txn_hash(void)
+{
+	const char *rfc3261 = "SIP/2.0/UDP phone.example.com:5062;branch=z9hG4bKabc";
+	const char *rfc2543 = "SIP/2.0/UDP phone.example.com:5062";
+	uint64_t invite = txn_of("INVITE", rfc3261, "1");
+	const struct sc_sip_hdr *h;
+	struct sc_sip_via top;
+	sc_str slice;
+	size_t pos;
+
+	/* The first value of a combined header is the top one. */
+	(void)txn_of("INVITE", "SIP/2.0/UDP a.example.com;branch=z9hG4bKa, SIP/2.0/TCP b", "1");
+	CHECK_EQ_INT(sc_sip_via_top(&msg, &h, &pos, &slice, &top), 0);
+	CHECK_STR(top.host, "a.example.com");
+	CHECK_STR(slice, "SIP/2.0/UDP a.example.com;branch=z9hG4bKa");
+	/* RFC 3261: branch and sent-by name it; the CANCEL of the INVITE
+	 * is in the same one (the method is mixed in by the caller). */
+	CHECK(txn_of("CANCEL", rfc3261, "1") == invite);
+	CHECK(txn_of("INVITE", rfc3261, "2") == invite);
+	CHECK(txn_of("INVITE", "SIP/2.0/UDP phone.example.com:5062;branch=z9hG4bKabd", "1") != invite);
+	CHECK(txn_of("INVITE", "SIP/2.0/UDP phone.example.com:5064;branch=z9hG4bKabc", "1") != invite);
+	/* RFC 2543: the whole Via, Call-ID and CSeq number. */
+	CHECK(txn_of("CANCEL", rfc2543, "1") == txn_of("INVITE", rfc2543, "1"));
+	CHECK(txn_of("INVITE", rfc2543, "2") != txn_of("INVITE", rfc2543, "1"));
+}
+
 int main(void)
 {
 	RUN(test_basic);
@@ -187,5 +238,6 @@ int main(void)
 	RUN(test_whitespace);
 	RUN(test_bad);
 	RUN(test_split_header);
+	RUN(test_top_and_txn_hash);
 	return check_done("sip_via");
 }
