@@ -11,11 +11,11 @@
 #include <yaml.h>
 
 #define LOG_TAG "main"
-#include "conf.h"
-#include "log.h"
+#include "conf/conf.h"
+#include "base/log.h"
 #include "probe.h"
 #include "relay/relay.h"
-#include "version.h"
+#include "base/version.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_CONFIG 2

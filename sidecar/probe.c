@@ -26,8 +26,8 @@
 #include <wolfssl/ssl.h>
 
 #define LOG_TAG "probe"
-#include "conf.h"
-#include "log.h"
+#include "conf/conf.h"
+#include "base/log.h"
 #include "probe.h"
 #include "sip/msg.h"
 #include "tls/cert.h"
@@ -35,7 +35,7 @@
 #include "tls/ctx.h"
 #include "tls/diag.h"
 #include "tls/identity.h"
-#include "version.h"
+#include "base/version.h"
 
 #define DEFAULT_PORT 5061
 #define MAX_ADDRS 16

@@ -1,11 +1,11 @@
-/* Socket addresses as text: see addr.h. */
+/* Socket addresses: see addr.h. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../str.h"
+#include "../base/str.h"
 #include "addr.h"
 
 static int text(const struct sockaddr *sa, bool port, char *out, size_t cap)
@@ -125,4 +125,108 @@ int sc_net_hostport(const char *s, uint16_t default_port, char *out, size_t cap)
 	else
 		n = snprintf(out, cap, "%s:%u", s, (unsigned)default_port);
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}
+
+int sc_net_port_parse(const char *s, size_t n, uint16_t *port)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 5)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int sc_net_hostport_split(const char *s, size_t n, char *host, size_t hostsz, uint16_t *port,
+			  bool *bracketed)
+{
+	const char *end = s + n, *h = s, *p = NULL, *e;
+	size_t hl;
+
+	*port = 0;
+	*bracketed = false;
+	if (n && *s == '[') {
+		e = memchr(s, ']', n);
+		if (!e)
+			return -EINVAL;
+		h = s + 1;
+		hl = (size_t)(e - h);
+		if (e + 1 < end && e[1] == ':')
+			p = e + 2;
+		else if (e + 1 != end)
+			return -EINVAL;
+		*bracketed = true;
+	} else {
+		e = memchr(s, ':', n);
+		if (e && memchr(e + 1, ':', (size_t)(end - e - 1))) {
+			hl = n;
+		} else if (e) {
+			hl = (size_t)(e - s);
+			p = e + 1;
+		} else {
+			hl = n;
+		}
+	}
+	if (hl == 0 || hl >= hostsz || memchr(h, '\0', hl))
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (p && sc_net_port_parse(p, (size_t)(end - p), port) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+bool sc_net_is_ip(const char *s)
+{
+	uint8_t a[16];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+int sc_net_addr_parse(const char *s, uint16_t default_port, struct sc_net_addr *out)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	uint16_t port;
+	bool br;
+
+	if (!s || sc_net_hostport_split(s, strlen(s), host, sizeof(host), &port, &br) != 0)
+		return -EINVAL;
+	if (port == 0)
+		port = default_port;
+	if (port == 0)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (!br && inet_pton(AF_INET, host, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(port);
+		memcpy(&out->ss, &sin, sizeof(sin));
+		out->len = sizeof(sin);
+	} else if (inet_pton(AF_INET6, host, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons(port);
+		memcpy(&out->ss, &sin6, sizeof(sin6));
+		out->len = sizeof(sin6);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const char *sc_net_addr_str(const void *sa, char *buf, size_t cap)
+{
+	if (sc_net_addr_text(sa, buf, cap) < 0)
+		snprintf(buf, cap, "?");
+	return buf;
 }

@@ -1,4 +1,6 @@
-/* Socket addresses as text, the way SIP writes them. */
+/* Socket addresses: the one place that parses, formats (the way SIP writes
+ * them), compares and hashes addresses and ports.  Used by the
+ * configuration, the relay, TLS and probe alike. */
 #ifndef SC_NET_ADDR_H
 #define SC_NET_ADDR_H
 
@@ -6,6 +8,41 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+
+enum sc_transport {
+	SC_TP_UDP = 0,
+	SC_TP_TCP = 1,
+	SC_TP_TLS = 2,
+};
+
+/* A socket address: IPv4 or IPv6 with a port. */
+struct sc_net_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/* A port: 1 to 65535 in decimal, n bytes of s.  Returns 0 or -EINVAL. */
+int sc_net_port_parse(const char *s, size_t n, uint16_t *port);
+
+/* Splits "host", "host:port", "[v6]", "[v6]:port" or a bare IPv6 address
+ * (more than one colon: no port possible), n bytes of s, into host (brackets
+ * removed, NUL-terminated) and *port (0 when absent); *bracketed says the
+ * host was in brackets.  Returns 0 or -EINVAL (also when host does not fit
+ * in hostsz). */
+int sc_net_hostport_split(const char *s, size_t n, char *host, size_t hostsz, uint16_t *port,
+			  bool *bracketed);
+
+/* Is s an IPv4 or IPv6 address literal (without brackets)? */
+bool sc_net_is_ip(const char *s);
+
+/* Parses "host:port", "[v6]:port", or a bare address with default_port
+ * (0: the port is mandatory).  Numeric addresses only; returns 0 or
+ * -EINVAL. */
+int sc_net_addr_parse(const char *s, uint16_t default_port, struct sc_net_addr *out);
+
+/* sa as "a.b.c.d:port" or "[v6]:port" into buf, "?" when it cannot be
+ * written: for log lines.  Returns buf. */
+const char *sc_net_addr_str(const void *sa, char *buf, size_t cap);
 
 /* "a.b.c.d:port" or "[v6]:port" into out.  Returns the length, -ENOSPC, or
  * -EINVAL for a family other than IPv4/IPv6. */

@@ -48,11 +48,11 @@ long sc_core_device(const struct sc_conf *conf, const struct sockaddr *src)
 	bool allowed = conf->lan.nallow == 0;
 
 	for (i = 0; i < conf->lan.nallow && !allowed; i++)
-		allowed = sc_conf_match_addr(&conf->lan.allow[i], src);
+		allowed = sc_net_match_addr(&conf->lan.allow[i], src);
 	if (!allowed)
 		return -1;
 	for (i = 0; i < conf->ndevices; i++)
-		if (sc_conf_match_addr(&conf->devices[i].match, src))
+		if (sc_net_match_addr(&conf->devices[i].match, src))
 			return (long)i;
 	return -1;
 }
@@ -352,8 +352,8 @@ static int lan_destination(struct sc_core *c, size_t dev, const struct sc_contac
 		o->tp = d->tp;
 		return 0;
 	}
-	if (tok && sc_conf_parse_addr(tok->hostport, 5060, &o->dst) == 0 &&
-	    sc_conf_match_addr(&cd->match, (const struct sockaddr *)&o->dst.ss)) {
+	if (tok && sc_net_addr_parse(tok->hostport, 5060, &o->dst) == 0 &&
+	    sc_net_match_addr(&cd->match, (const struct sockaddr *)&o->dst.ss)) {
 		o->tp = sc_str_caseeqz(sc_str_cstr(tok->transport), "tcp") ? SC_TP_TCP : SC_TP_UDP;
 		return 0;
 	}

@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 #include "../sip/msg.h"
 #include "txn.h"
 
@@ -34,7 +34,7 @@
 /* What the relay has learnt about a device at run time. */
 struct sc_core_dev {
 	bool seen;                 /* it has sent something */
-	struct sc_conf_addr src;   /* where from, last time */
+	struct sc_net_addr src;   /* where from, last time */
 	enum sc_transport tp;      /* over which transport */
 	char aor[64];              /* the user part of its last REGISTER's To URI */
 	char contact[256];         /* the Contact URI of that REGISTER, as the device wrote it */
@@ -77,7 +77,7 @@ struct sc_core_out {
 	char buf[SC_CORE_OUT_MAX];
 	size_t len;
 	size_t device;              /* the device concerned */
-	struct sc_conf_addr dst;    /* towards a device: where */
+	struct sc_net_addr dst;    /* towards a device: where */
 	enum sc_transport tp;       /* and over which transport */
 	uint64_t link;              /* a device's response: the TLS connection it goes on */
 	uint64_t key;               /* a request towards a device: its transaction (our

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 #include "../sip/edit.h"
 #include "../sip/msg.h"
 

@@ -15,14 +15,14 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 #include "../sip/edit.h"
 #include "../sip/msg.h"
 
 /* Where a response goes back to on the LAN. */
 struct sc_via_token {
 	sc_str device;               /* slice of the message */
-	struct sc_conf_addr src;     /* the device's source address */
+	struct sc_net_addr src;     /* the device's source address */
 	enum sc_transport transport; /* SC_TP_UDP or SC_TP_TCP */
 	uint64_t key;                /* the transaction key in our branch */
 };

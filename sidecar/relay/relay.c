@@ -9,7 +9,7 @@
 #include <uv.h>
 
 #define LOG_TAG "relay"
-#include "../log.h"
+#include "../base/log.h"
 #include "../../platform/platform.h"
 #include "../net/addr.h"
 #include "../net/stream.h"
@@ -60,7 +60,7 @@ struct link {
 struct pending {
 	struct pending *next;
 	size_t dev;
-	struct sc_conf_addr src;
+	struct sc_net_addr src;
 	enum sc_transport tp;
 	size_t len;
 	char buf[];
@@ -99,7 +99,7 @@ struct retx {
 	uint64_t due;        /* next send, ms */
 	uint64_t give_up;
 	unsigned interval;   /* ms */
-	struct sc_conf_addr dst;
+	struct sc_net_addr dst;
 	size_t len;
 	char buf[];
 };
@@ -109,7 +109,7 @@ struct lan_tcp {
 	uv_tcp_t h;
 	struct lan_tcp *next;
 	struct relay *r;
-	struct sc_conf_addr peer;
+	struct sc_net_addr peer;
 	long dev;
 	bool closing;
 	struct sc_stream_rx rx;
@@ -235,7 +235,7 @@ static void retx_tick(uv_timer_t *t)
 		uv_timer_stop(&r->retx_timer);
 }
 
-static void retx_add(struct relay *r, uint64_t key, bool invite, const struct sc_conf_addr *dst,
+static void retx_add(struct relay *r, uint64_t key, bool invite, const struct sc_net_addr *dst,
 		     const char *buf, size_t len)
 {
 	struct retx *x;
@@ -820,7 +820,7 @@ static void flow_dial(struct flow *f)
 {
 	struct relay *r = f->r;
 	const struct sc_conf_upstream *u = &r->conf->upstreams[f->upstream];
-	struct sc_conf_addr a;
+	struct sc_net_addr a;
 	struct addrinfo hints;
 	char port[8];
 	int rc;
@@ -832,7 +832,7 @@ static void flow_dial(struct flow *f)
 	/* RFC 3263 NAPTR/SRV is not done: a name is looked up with A/AAAA on
 	 * the uri's port, 5061 when it has none. */
 	snprintf(port, sizeof(port), "%u", u->port ? (unsigned)u->port : 5061u);
-	if (sc_conf_parse_addr(u->host, u->port ? u->port : 5061, &a) == 0) {
+	if (sc_net_addr_parse(u->host, u->port ? u->port : 5061, &a) == 0) {
 		flow_connect(f, (const struct sockaddr *)&a.ss);
 		return;
 	}

@@ -16,7 +16,7 @@
 #ifndef SC_RELAY_RELAY_H
 #define SC_RELAY_RELAY_H
 
-#include "../conf.h"
+#include "../conf/conf.h"
 
 /* Runs the relay on conf until SIGTERM or SIGINT.  Returns 0 after a clean
  * stop, or a negative errno when it could not start (a socket that cannot

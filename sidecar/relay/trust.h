@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 #include "../sip/edit.h"
 #include "../sip/msg.h"
 

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../str.h"
+#include "../base/str.h"
 
 #define SC_TXN_LIFETIME_MS 32000u
 /* After a final response an entry only waits for retransmissions of a

@@ -3,7 +3,7 @@
 #ifndef SC_SIP_ADDR_H
 #define SC_SIP_ADDR_H
 
-#include "../str.h"
+#include "../base/str.h"
 #include "uri.h"
 
 struct sc_sip_addr {

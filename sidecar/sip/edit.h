@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "../str.h"
+#include "../base/str.h"
 #include "msg.h"
 
 #define SC_EDIT_MAX 64

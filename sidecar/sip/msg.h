@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../str.h"
+#include "../base/str.h"
 
 /* Largest message accepted on any transport (SPEC B8). */
 #define SC_SIP_MAX_MSG (64 * 1024)

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../log.h"
+#include "../base/log.h"
 #include "addr.h"
 #include "uri.h"
 #include "reply.h"

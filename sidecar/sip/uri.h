@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../str.h"
+#include "../base/str.h"
 
 struct sc_sip_uri {
 	sc_str scheme;   /* "sip", "sips", or any other scheme (then only opaque is set) */

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "../str.h"
+#include "../base/str.h"
 #include "msg.h"
 
 struct sc_sip_via {

@@ -12,7 +12,7 @@
 #include <wolfssl/wolfcrypt/ecc.h>
 
 #define LOG_TAG "tls"
-#include "../log.h"
+#include "../base/log.h"
 #include "../../platform/platform.h"
 #include "conn.h"
 #include "identity.h"

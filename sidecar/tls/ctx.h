@@ -16,7 +16,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 
 /* The handshake timeout of a server context (the wan section has none). */
 #define SC_TLS_CTX_HANDSHAKE_DEFAULT 10

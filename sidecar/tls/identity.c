@@ -10,7 +10,7 @@
 #include <wolfssl/openssl/x509v3.h>
 
 #include "identity.h"
-#include "../str.h"
+#include "../base/str.h"
 
 /* A name without its trailing dot: "sip.example.net." is the same host as
  * "sip.example.net" (an absolute DNS name). */

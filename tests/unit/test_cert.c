@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../sidecar/conf.h"
+#include "../../sidecar/conf/conf.h"
 #include "../../sidecar/tls/cert.h"
 #include "check.h"
 

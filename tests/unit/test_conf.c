@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "../../sidecar/conf.h"
-#include "../../sidecar/str.h"
+#include "../../sidecar/conf/conf.h"
+#include "../../sidecar/base/str.h"
 #include "check.h"
 
 /* ---- helpers ---- */
@@ -95,17 +95,17 @@ static struct sockaddr_storage sa(const char *ip, uint16_t port)
 
 static bool m_ok(const char *match, const char *ip, uint16_t port)
 {
-	struct sc_conf_match m;
+	struct sc_net_match m;
 	struct sockaddr_storage ss = sa(ip, port);
 
-	if (sc_conf_parse_match(match, &m) != 0) {
+	if (sc_net_match_parse(match, &m, NULL) != 0) {
 		fprintf(stderr, "  match %s does not parse\n", match);
 		return false;
 	}
-	return sc_conf_match_addr(&m, (const struct sockaddr *)&ss);
+	return sc_net_match_addr(&m, (const struct sockaddr *)&ss);
 }
 
-static bool addr_is(const struct sc_conf_addr *a, const char *ip, uint16_t port)
+static bool addr_is(const struct sc_net_addr *a, const char *ip, uint16_t port)
 {
 	struct sockaddr_storage want = sa(ip, port);
 	socklen_t len = want.ss_family == AF_INET ? sizeof(struct sockaddr_in)
@@ -157,33 +157,33 @@ static void test_addr(void)
 					   "host.example:5060", "[2001:db8::1", "[2001:db8::1]x",
 					   "[2001:db8::1]:", "192.0.2.1:50x", "192.0.2.1:-1",
 					   "fe80::1%eth0", "[fe80::1%eth0]:5060", "192.0.2.1:123456" };
-	struct sc_conf_addr a;
+	struct sc_net_addr a;
 	size_t i;
 
-	CHECK_EQ_INT(sc_conf_parse_addr("192.0.2.1:5080", 5060, &a), 0);
+	CHECK_EQ_INT(sc_net_addr_parse("192.0.2.1:5080", 5060, &a), 0);
 	CHECK(addr_is(&a, "192.0.2.1", 5080));
-	CHECK_EQ_INT(sc_conf_parse_addr("192.0.2.1", 5060, &a), 0);
+	CHECK_EQ_INT(sc_net_addr_parse("192.0.2.1", 5060, &a), 0);
 	CHECK(addr_is(&a, "192.0.2.1", 5060));
-	CHECK_EQ_INT(sc_conf_parse_addr("192.0.2.1:65535", 0, &a), 0);
+	CHECK_EQ_INT(sc_net_addr_parse("192.0.2.1:65535", 0, &a), 0);
 	CHECK(addr_is(&a, "192.0.2.1", 65535));
-	CHECK_EQ_INT(sc_conf_parse_addr("192.0.2.1:1", 0, &a), 0);
+	CHECK_EQ_INT(sc_net_addr_parse("192.0.2.1:1", 0, &a), 0);
 	CHECK(addr_is(&a, "192.0.2.1", 1));
-	CHECK_EQ_INT(sc_conf_parse_addr("[2001:db8::1]:5061", 5060, &a), 0);
+	CHECK_EQ_INT(sc_net_addr_parse("[2001:db8::1]:5061", 5060, &a), 0);
 	CHECK(addr_is(&a, "2001:db8::1", 5061));
-	CHECK_EQ_INT(sc_conf_parse_addr("2001:db8::1", 5060, &a), 0);
+	CHECK_EQ_INT(sc_net_addr_parse("2001:db8::1", 5060, &a), 0);
 	CHECK(addr_is(&a, "2001:db8::1", 5060));
-	CHECK_EQ_INT(sc_conf_parse_addr("[::]", 5061, &a), 0);
+	CHECK_EQ_INT(sc_net_addr_parse("[::]", 5061, &a), 0);
 	CHECK(addr_is(&a, "::", 5061));
-	CHECK_EQ_INT(sc_conf_parse_addr("::ffff:192.0.2.1", 5060, &a), 0);
+	CHECK_EQ_INT(sc_net_addr_parse("::ffff:192.0.2.1", 5060, &a), 0);
 	CHECK(addr_is(&a, "::ffff:192.0.2.1", 5060));
 	/* default_port 0 makes the port mandatory */
-	CHECK_EQ_INT(sc_conf_parse_addr("192.0.2.1", 0, &a), -EINVAL);
-	CHECK_EQ_INT(sc_conf_parse_addr("2001:db8::1", 0, &a), -EINVAL);
-	CHECK_EQ_INT(sc_conf_parse_addr(NULL, 5060, &a), -EINVAL);
+	CHECK_EQ_INT(sc_net_addr_parse("192.0.2.1", 0, &a), -EINVAL);
+	CHECK_EQ_INT(sc_net_addr_parse("2001:db8::1", 0, &a), -EINVAL);
+	CHECK_EQ_INT(sc_net_addr_parse(NULL, 5060, &a), -EINVAL);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (sc_conf_parse_addr(bad[i], 5060, &a) != -EINVAL)
+		if (sc_net_addr_parse(bad[i], 5060, &a) != -EINVAL)
 			fprintf(stderr, "  address '%s' was accepted\n", bad[i]);
-		CHECK_EQ_INT(sc_conf_parse_addr(bad[i], 5060, &a), -EINVAL);
+		CHECK_EQ_INT(sc_net_addr_parse(bad[i], 5060, &a), -EINVAL);
 	}
 }
 
@@ -194,61 +194,61 @@ static void test_match_parse(void)
 					   "10.0.0.0/1234", "10.0.0.0/8:5060", "10.0.0.0/-1",
 					   "10.0.0.0/a", "2001:db8::/129", "[2001:db8::]/32",
 					   "192.0.2.1:0", "[192.0.2.1]", "10.0.0.0/8/8" };
-	struct sc_conf_match m;
+	struct sc_net_match m;
 	size_t i;
 
-	CHECK_EQ_INT(sc_conf_parse_match("192.168.1.20", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("192.168.1.20", &m, NULL), 0);
 	CHECK_EQ_INT(m.family, AF_INET);
 	CHECK_EQ_INT(m.prefix, 32);
 	CHECK_EQ_INT(m.port, 0);
 	CHECK(!memcmp(m.addr, "\xc0\xa8\x01\x14", 4));
-	CHECK_EQ_INT(sc_conf_parse_match("192.168.1.5:5060", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("192.168.1.5:5060", &m, NULL), 0);
 	CHECK_EQ_INT(m.prefix, 32);
 	CHECK_EQ_INT(m.port, 5060);
-	CHECK_EQ_INT(sc_conf_parse_match("10.0.0.0/8", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("10.0.0.0/8", &m, NULL), 0);
 	CHECK_EQ_INT(m.prefix, 8);
 	CHECK(!memcmp(m.addr, "\x0a\x00\x00\x00", 4));
 	/* Host bits are accepted and cleared (the loader warns). */
-	CHECK_EQ_INT(sc_conf_parse_match("10.1.2.3/8", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("10.1.2.3/8", &m, NULL), 0);
 	CHECK(!memcmp(m.addr, "\x0a\x00\x00\x00", 4));
-	CHECK_EQ_INT(sc_conf_parse_match("10.1.2.255/25", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("10.1.2.255/25", &m, NULL), 0);
 	CHECK(!memcmp(m.addr, "\x0a\x01\x02\x80", 4));
-	CHECK_EQ_INT(sc_conf_parse_match("0.0.0.0/0", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("0.0.0.0/0", &m, NULL), 0);
 	CHECK_EQ_INT(m.prefix, 0);
-	CHECK_EQ_INT(sc_conf_parse_match("2001:db8::/32", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("2001:db8::/32", &m, NULL), 0);
 	CHECK_EQ_INT(m.family, AF_INET6);
 	CHECK_EQ_INT(m.prefix, 32);
 	CHECK(!memcmp(m.addr, v6, 16));
-	CHECK_EQ_INT(sc_conf_parse_match("2001:db8:ffff::1/32", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("2001:db8:ffff::1/32", &m, NULL), 0);
 	CHECK(!memcmp(m.addr, v6, 16));
-	CHECK_EQ_INT(sc_conf_parse_match("[2001:db8::5]:5060", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("[2001:db8::5]:5060", &m, NULL), 0);
 	CHECK_EQ_INT(m.family, AF_INET6);
 	CHECK_EQ_INT(m.prefix, 128);
 	CHECK_EQ_INT(m.port, 5060);
-	CHECK_EQ_INT(sc_conf_parse_match("2001:db8::5", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("2001:db8::5", &m, NULL), 0);
 	CHECK_EQ_INT(m.port, 0);
-	CHECK_EQ_INT(sc_conf_parse_match("::/0", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("::/0", &m, NULL), 0);
 	CHECK_EQ_INT(m.family, AF_INET6);
 	CHECK_EQ_INT(m.prefix, 0);
 	/* A v4-mapped match is stored as the IPv4 match it means. */
-	CHECK_EQ_INT(sc_conf_parse_match("::ffff:192.0.2.7", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("::ffff:192.0.2.7", &m, NULL), 0);
 	CHECK_EQ_INT(m.family, AF_INET);
 	CHECK_EQ_INT(m.prefix, 32);
 	CHECK(!memcmp(m.addr, "\xc0\x00\x02\x07", 4));
-	CHECK_EQ_INT(sc_conf_parse_match("::ffff:10.0.0.0/104", &m), 0);
+	CHECK_EQ_INT(sc_net_match_parse("::ffff:10.0.0.0/104", &m, NULL), 0);
 	CHECK_EQ_INT(m.family, AF_INET);
 	CHECK_EQ_INT(m.prefix, 8);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (sc_conf_parse_match(bad[i], &m) != -EINVAL)
+		if (sc_net_match_parse(bad[i], &m, NULL) != -EINVAL)
 			fprintf(stderr, "  match '%s' was accepted\n", bad[i]);
-		CHECK_EQ_INT(sc_conf_parse_match(bad[i], &m), -EINVAL);
+		CHECK_EQ_INT(sc_net_match_parse(bad[i], &m, NULL), -EINVAL);
 	}
-	CHECK_EQ_INT(sc_conf_parse_match(NULL, &m), -EINVAL);
+	CHECK_EQ_INT(sc_net_match_parse(NULL, &m, NULL), -EINVAL);
 }
 
 static void test_match_addr(void)
 {
-	struct sc_conf_match m;
+	struct sc_net_match m;
 	struct sockaddr sa_unix;
 
 	/* exact address, any port */
@@ -294,12 +294,12 @@ static void test_match_addr(void)
 	/* families never mix otherwise */
 	CHECK(!m_ok("192.168.1.20", "2001:db8::1", 5060));
 	CHECK(!m_ok("2001:db8::/32", "192.168.1.20", 5060));
-	CHECK_EQ_INT(sc_conf_parse_match("10.0.0.0/8", &m), 0);
-	CHECK(!sc_conf_match_addr(&m, NULL));
-	CHECK(!sc_conf_match_addr(NULL, (const struct sockaddr *)&m));
+	CHECK_EQ_INT(sc_net_match_parse("10.0.0.0/8", &m, NULL), 0);
+	CHECK(!sc_net_match_addr(&m, NULL));
+	CHECK(!sc_net_match_addr(NULL, (const struct sockaddr *)&m));
 	memset(&sa_unix, 0, sizeof(sa_unix));
 	sa_unix.sa_family = AF_UNIX;
-	CHECK(!sc_conf_match_addr(&m, &sa_unix));
+	CHECK(!sc_net_match_addr(&m, &sa_unix));
 }
 
 /* ---- loading ---- */

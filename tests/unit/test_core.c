@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sidecar/conf.h"
+#include "sidecar/conf/conf.h"
 #include "sidecar/net/addr.h"
 #include "sidecar/relay/core.h"
 #include "sidecar/relay/inbound.h"

@@ -9,7 +9,7 @@
 #include <sys/un.h>
 
 #include "sidecar/net/addr.h"
-#include "sidecar/str.h"
+#include "sidecar/base/str.h"
 #include "tests/unit/check.h"
 
 /* An IPv4 or IPv6 socket address from text (the family follows from ':'). */

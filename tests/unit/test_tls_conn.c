@@ -16,7 +16,7 @@
 
 #include <uv.h>
 
-#include "../../sidecar/conf.h"
+#include "../../sidecar/conf/conf.h"
 #include "../../sidecar/tls/cert.h"
 #include "../../sidecar/tls/conn.h"
 #include "../../sidecar/tls/ctx.h"

@@ -27,8 +27,8 @@
 
 #define LOG_TAG "conf"
 #include "conf.h"
-#include "log.h"
-#include "tls/cert.h"
+#include "../base/log.h"
+#include "../tls/cert.h"
 
 /* Limits that keep a hostile or broken file cheap to reject. */
 #define CONF_MAX_SIZE (1024 * 1024)
@@ -427,63 +427,6 @@ static bool is_digit(int ch)
 	return ch >= '0' && ch <= '9';
 }
 
-static int parse_port(const char *s, uint16_t *port)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	for (i = 0; s[i]; i++) {
-		if (!is_digit((unsigned char)s[i]) || i >= 5)
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (i == 0 || v < 1 || v > 65535)
-		return -EINVAL;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-/* Splits "host", "host:port", "[v6]", "[v6]:port" or a bare IPv6 address
- * (more than one colon: no port possible).  *port is 0 when absent. */
-static int split_hostport(const char *s, char *host, size_t hostsz, uint16_t *port,
-			  bool *bracketed)
-{
-	const char *h = s, *p = NULL, *e;
-	size_t hl;
-
-	*port = 0;
-	*bracketed = false;
-	if (*s == '[') {
-		e = strchr(s, ']');
-		if (!e)
-			return -EINVAL;
-		h = s + 1;
-		hl = (size_t)(e - h);
-		if (e[1] == ':')
-			p = e + 2;
-		else if (e[1] != '\0')
-			return -EINVAL;
-		*bracketed = true;
-	} else {
-		e = strchr(s, ':');
-		if (e && strchr(e + 1, ':')) {
-			hl = strlen(s);
-		} else if (e) {
-			hl = (size_t)(e - s);
-			p = e + 1;
-		} else {
-			hl = strlen(s);
-		}
-	}
-	if (hl == 0 || hl >= hostsz)
-		return -EINVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (p && parse_port(p, port) != 0)
-		return -EINVAL;
-	return 0;
-}
-
 int sc_conf_parse_duration(const char *s, unsigned *seconds)
 {
 	unsigned long long v = 0;
@@ -505,192 +448,6 @@ int sc_conf_parse_duration(const char *s, unsigned *seconds)
 		return -EINVAL;
 	*seconds = (unsigned)(v * mult);
 	return 0;
-}
-
-/* default_port 0 makes the port mandatory. */
-int sc_conf_parse_addr(const char *s, uint16_t default_port, struct sc_conf_addr *out)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-	uint16_t port;
-	bool br;
-
-	if (!s || split_hostport(s, host, sizeof(host), &port, &br) != 0)
-		return -EINVAL;
-	if (port == 0)
-		port = default_port;
-	if (port == 0)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	memset(&sin, 0, sizeof(sin));
-	memset(&sin6, 0, sizeof(sin6));
-	if (!br && inet_pton(AF_INET, host, &sin.sin_addr) == 1) {
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(port);
-		memcpy(&out->ss, &sin, sizeof(sin));
-		out->len = sizeof(sin);
-	} else if (inet_pton(AF_INET6, host, &sin6.sin6_addr) == 1) {
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons(port);
-		memcpy(&out->ss, &sin6, sizeof(sin6));
-		out->len = sizeof(sin6);
-	} else {
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-/* Parses a match; *host_bits tells whether a CIDR had bits set past its
- * prefix (they are cleared: "192.168.1.5/24" means 192.168.1.0/24, as in
- * iptables and nftables).  A v4-mapped IPv6 match (::ffff:a.b.c.d) is
- * stored as the IPv4 match it means. */
-static int match_parse(const char *s, struct sc_conf_match *m, bool *host_bits)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *slash;
-	unsigned max, bit;
-	uint16_t port = 0;
-	bool br = false;
-	size_t len;
-
-	memset(m, 0, sizeof(*m));
-	*host_bits = false;
-	if (!s)
-		return -EINVAL;
-	slash = strchr(s, '/');
-	if (slash) {
-		const char *p = slash + 1;
-		unsigned long v = 0;
-
-		len = (size_t)(slash - s);
-		if (len == 0 || len >= sizeof(host) || !*p || strlen(p) > 3)
-			return -EINVAL;
-		for (; *p; p++) {
-			if (!is_digit((unsigned char)*p))
-				return -EINVAL;
-			v = v * 10 + (unsigned long)(*p - '0');
-		}
-		memcpy(host, s, len);
-		host[len] = '\0';
-		m->prefix = (unsigned)v;
-	} else if (split_hostport(s, host, sizeof(host), &port, &br) != 0) {
-		return -EINVAL;
-	}
-	if (!br && inet_pton(AF_INET, host, m->addr) == 1) {
-		m->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, host, m->addr) == 1) {
-		m->family = AF_INET6;
-		max = 128;
-	} else {
-		return -EINVAL;
-	}
-	if (!slash)
-		m->prefix = max;
-	if (m->prefix > max)
-		return -EINVAL;
-	m->port = port;
-	for (bit = m->prefix; bit < max; bit++) {
-		uint8_t mask = (uint8_t)(0x80u >> (bit % 8));
-
-		if (m->addr[bit / 8] & mask)
-			*host_bits = true;
-		m->addr[bit / 8] &= (uint8_t)~mask;
-	}
-	if (m->family == AF_INET6 && m->prefix >= 96 &&
-	    !memcmp(m->addr, v4mapped_prefix, sizeof(v4mapped_prefix))) {
-		m->family = AF_INET;
-		memmove(m->addr, m->addr + 12, 4);
-		memset(m->addr + 4, 0, 12);
-		m->prefix -= 96;
-	}
-	return 0;
-}
-
-int sc_conf_parse_match(const char *s, struct sc_conf_match *out)
-{
-	bool host_bits;
-
-	return match_parse(s, out, &host_bits);
-}
-
-/* Do the first bits bits of a and b agree? */
-static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned full = bits / 8, rest = bits % 8;
-	uint8_t mask;
-
-	if (full && memcmp(a, b, full) != 0)
-		return false;
-	if (!rest)
-		return true;
-	mask = (uint8_t)(0xffu << (8 - rest));
-	return ((a[full] ^ b[full]) & mask) == 0;
-}
-
-bool sc_conf_match_addr(const struct sc_conf_match *m, const struct sockaddr *sa)
-{
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-	const uint8_t *a;
-	uint16_t port;
-	int family;
-
-	if (!m || !sa)
-		return false;
-	/* Copies, because sa may point into a byte buffer with no alignment
-	 * guarantee. */
-	if (sa->sa_family == AF_INET) {
-		memcpy(&sin, sa, sizeof(sin));
-		family = AF_INET;
-		a = (const uint8_t *)&sin.sin_addr;
-		port = ntohs(sin.sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		memcpy(&sin6, sa, sizeof(sin6));
-		a = sin6.sin6_addr.s6_addr;
-		port = ntohs(sin6.sin6_port);
-		family = AF_INET6;
-		/* An IPv4 client on a dual-stack socket is still an IPv4
-		 * client. */
-		if (!memcmp(a, v4mapped_prefix, sizeof(v4mapped_prefix))) {
-			family = AF_INET;
-			a += 12;
-		}
-	} else {
-		return false;
-	}
-	if (family != m->family || !prefix_eq(a, m->addr, m->prefix))
-		return false;
-	return m->port == 0 || m->port == port;
-}
-
-/* Can any source match both a and b? */
-static bool match_overlap(const struct sc_conf_match *a, const struct sc_conf_match *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->port && b->port && a->port != b->port)
-		return false;
-	return prefix_eq(a->addr, b->addr, a->prefix < b->prefix ? a->prefix : b->prefix);
-}
-
-static const char *match_str(const struct sc_conf_match *m, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-	unsigned max = m->family == AF_INET ? 32 : 128;
-
-	if (!inet_ntop(m->family, m->addr, a, sizeof(a)))
-		snprintf(a, sizeof(a), "?");
-	if (m->prefix < max)
-		snprintf(buf, len, "%s/%u", a, m->prefix);
-	else if (m->port)
-		snprintf(buf, len, m->family == AF_INET ? "%s:%u" : "[%s]:%u", a, m->port);
-	else
-		snprintf(buf, len, "%s", a);
-	return buf;
 }
 
 /* Names of devices and upstreams end up in logs and metric labels. */
@@ -736,13 +493,6 @@ static bool valid_dns(const char *s, bool wildcard)
 	return label > 0;
 }
 
-static bool is_ip_literal(const char *s)
-{
-	uint8_t a[16];
-
-	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
-}
-
 /* host[:port] with a DNS name, an IPv4 address or a bracketed IPv6
  * address (a bare IPv6 address is accepted when it has no port). */
 static bool valid_hostport(const char *s, bool allow_port)
@@ -752,7 +502,7 @@ static bool valid_hostport(const char *s, bool allow_port)
 	uint16_t port;
 	bool br;
 
-	if (split_hostport(s, host, sizeof(host), &port, &br) != 0 || (port && !allow_port))
+	if (sc_net_hostport_split(s, strlen(s), host, sizeof(host), &port, &br) != 0 || (port && !allow_port))
 		return false;
 	if (br || strchr(host, ':'))
 		return inet_pton(AF_INET6, host, a) == 1;
@@ -916,13 +666,13 @@ static int listen_parse(const char *s, struct sc_conf_listen *l)
 	for (t = SC_TP_UDP; t <= SC_TP_TLS; t++) {
 		if (!strncasecmp(s, names[t], 4)) {
 			l->transport = (enum sc_transport)t;
-			return sc_conf_parse_addr(s + 4, t == SC_TP_TLS ? 5061 : 5060, &l->addr);
+			return sc_net_addr_parse(s + 4, t == SC_TP_TLS ? 5061 : 5060, &l->addr);
 		}
 	}
 	return -EPROTO;
 }
 
-static bool addr_eq(const struct sc_conf_addr *a, const struct sc_conf_addr *b)
+static bool addr_eq(const struct sc_net_addr *a, const struct sc_net_addr *b)
 {
 	return a->len == b->len && !memcmp(&a->ss, &b->ss, a->len);
 }
@@ -992,7 +742,7 @@ static void f_listen(struct ld *ld, yaml_node_t *n, void *obj, const struct fiel
 	}
 }
 
-static bool match_node(struct ld *ld, yaml_node_t *n, const char *what, struct sc_conf_match *m)
+static bool match_node(struct ld *ld, yaml_node_t *n, const char *what, struct sc_net_match *m)
 {
 	const char *s = scalar(ld, n, what);
 	char buf[64];
@@ -1000,7 +750,7 @@ static bool match_node(struct ld *ld, yaml_node_t *n, const char *what, struct s
 
 	if (!s)
 		return false;
-	if (match_parse(s, m, &host_bits) != 0) {
+	if (sc_net_match_parse(s, m, &host_bits) != 0) {
 		ERR(ld, n,
 		    "%s '%s' is not an address, address:port or CIDR (e.g. 192.168.1.20, "
 		    "192.168.1.5:5060, 192.168.1.0/24, [2001:db8::5]:5060, 2001:db8::/32)",
@@ -1009,13 +759,13 @@ static bool match_node(struct ld *ld, yaml_node_t *n, const char *what, struct s
 	}
 	if (host_bits)
 		WARN(ld, n, "%s '%s' has bits set past its prefix; it is read as %s", what,
-		     qs(ld, s), match_str(m, buf, sizeof(buf)));
+		     qs(ld, s), sc_net_match_text(m, buf, sizeof(buf)));
 	return true;
 }
 
 static void f_match(struct ld *ld, yaml_node_t *n, void *obj, const struct field *f)
 {
-	struct sc_conf_match m;
+	struct sc_net_match m;
 
 	if (match_node(ld, n, f->name, &m))
 		memcpy(dst(obj, f->off), &m, sizeof(m));
@@ -1023,7 +773,7 @@ static void f_match(struct ld *ld, yaml_node_t *n, void *obj, const struct field
 
 static void f_match_list(struct ld *ld, yaml_node_t *n, void *obj, const struct field *f)
 {
-	struct sc_conf_match **arr = dst(obj, f->off);
+	struct sc_net_match **arr = dst(obj, f->off);
 	size_t *cnt = dst(obj, f->off2);
 	long len = seq_len(ld, n, f->name, "e.g. [ 192.168.1.0/24 ]", true), i;
 
@@ -1040,7 +790,7 @@ static void f_addr(struct ld *ld, yaml_node_t *n, void *obj, const struct field 
 {
 	const char *s = scalar(ld, n, f->name);
 
-	if (s && sc_conf_parse_addr(s, (uint16_t)f->arg, dst(obj, f->off)) != 0)
+	if (s && sc_net_addr_parse(s, (uint16_t)f->arg, dst(obj, f->off)) != 0)
 		ERR(ld, n, "%s '%s' is not an IP address%s (IPv6 in [brackets], e.g. [::1]:8061)",
 		    f->name, qs(ld, s), f->arg ? " with an optional :port" : " and port");
 }
@@ -1091,7 +841,7 @@ static const char *uri_parse(struct ld *ld, const char *s, struct sc_conf_upstre
 		return "has no host";
 	memcpy(hp, s, len);
 	hp[len] = '\0';
-	if (split_hostport(hp, host, sizeof(host), &port, &br) != 0 || !valid_hostport(hp, true))
+	if (sc_net_hostport_split(hp, strlen(hp), host, sizeof(host), &port, &br) != 0 || !valid_hostport(hp, true))
 		return "does not have a valid host[:port] (IPv6 in [brackets])";
 	free(u->host);
 	u->host = ld_strdup(ld, host);
@@ -1349,7 +1099,7 @@ static void finish_upstream(struct ld *ld, void *obj, yaml_node_t *n, const stru
 		       u->name);
 	if (!u->server_name && u->host) {
 		u->server_name = ld_strdup(ld, u->host);
-		if (u->verify && is_ip_literal(u->host))
+		if (u->verify && sc_net_is_ip(u->host))
 			WARN(ld, kv[U_URI].v,
 			     "upstream '%s' is an IP address: its certificate must name that "
 			     "address, or set server_name to the name it carries",
@@ -1549,26 +1299,26 @@ static void finish_device(struct ld *ld, void *obj, yaml_node_t *n, const struct
 	if (!kv[D_MATCH].v || d->match.family == 0)
 		return;
 	if (d->has_address && d->address.len &&
-	    !sc_conf_match_addr(&d->match, (const struct sockaddr *)&d->address.ss))
+	    !sc_net_match_addr(&d->match, (const struct sockaddr *)&d->address.ss))
 		WARN(ld, kv[D_ADDRESS].v,
 		     "device '%s': address is not covered by its match %s, so the device "
 		     "would be refused when it sends from there",
-		     dn, match_str(&d->match, a, sizeof(a)));
+		     dn, sc_net_match_text(&d->match, a, sizeof(a)));
 	for (i = 0; i < c->lan.nallow; i++)
-		if (match_overlap(&c->lan.allow[i], &d->match))
+		if (sc_net_match_overlap(&c->lan.allow[i], &d->match))
 			break;
 	if (c->lan.nallow && i == c->lan.nallow)
 		WARN(ld, kv[D_MATCH].v,
 		     "device '%s' can never be accepted: its match %s is outside every lan.allow "
 		     "entry",
-		     dn, match_str(&d->match, a, sizeof(a)));
+		     dn, sc_net_match_text(&d->match, a, sizeof(a)));
 	for (i = 0; &c->devices[i] != d; i++) {
 		if (c->devices[i].match.family && !memcmp(&c->devices[i].match, &d->match,
 							  sizeof(d->match))) {
 			WARN(ld, kv[D_MATCH].v,
 			     "device '%s' has the same match %s as device '%s' (line %d), which "
 			     "comes first and wins",
-			     dn, match_str(&d->match, b, sizeof(b)),
+			     dn, sc_net_match_text(&d->match, b, sizeof(b)),
 			     c->devices[i].name ? c->devices[i].name : "?", c->devices[i].pos.line);
 			break;
 		}
@@ -1663,7 +1413,7 @@ static void finish_root(struct ld *ld, void *obj, yaml_node_t *n, const struct k
 	if (!c->lan.listen) {
 		c->lan.listen = ld_calloc(ld, 1, sizeof(*c->lan.listen));
 		if (c->lan.listen) {
-			sc_conf_parse_addr("0.0.0.0", 5060, &c->lan.listen[0].addr);
+			sc_net_addr_parse("0.0.0.0", 5060, &c->lan.listen[0].addr);
 			c->lan.listen[0].transport = SC_TP_UDP;
 			c->lan.nlisten = 1;
 		}

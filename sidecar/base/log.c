@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "log.h"
-#include "../platform/platform.h"
+#include "../../platform/platform.h"
 
 static enum sc_log_level log_level = SC_LOG_INFO;
 static enum sc_log_target log_target = SC_LOG_STDERR;

@@ -15,18 +15,14 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "log.h"
+#include "../base/log.h"
+#include "../net/addr.h"
+#include "../net/match.h"
 
 #define SC_CONF_DEFAULT_PATH "/etc/sipsidecar/sipsidecar.yaml"
 #define SC_CONF_DEFAULT_CA "/etc/ssl/certs/ca-certificates.crt"
 /* A certificate expiring sooner than this is a warning in `check`. */
 #define SC_CONF_EXPIRY_WARN_DAYS 30
-
-enum sc_transport {
-	SC_TP_UDP = 0,
-	SC_TP_TCP = 1,
-	SC_TP_TLS = 2,
-};
 
 /* Where in the YAML file something was written (1-based), for messages
  * printed long after loading ("device kitchen-ata (sipsidecar.yaml:31:5)"). */
@@ -35,25 +31,10 @@ struct sc_conf_pos {
 	int col;
 };
 
-/* A socket address: IPv4 or IPv6 with a port. */
-struct sc_conf_addr {
-	struct sockaddr_storage ss;
-	socklen_t len;
-};
-
 struct sc_conf_listen {
 	enum sc_transport transport;
-	struct sc_conf_addr addr;
+	struct sc_net_addr addr;
 	struct sc_conf_pos pos;
-};
-
-/* A source match: an address, an address:port, or a CIDR (prefix < full
- * length).  port 0 matches any port. */
-struct sc_conf_match {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	unsigned prefix; /* 0..32 or 0..128 */
-	uint16_t port;
 };
 
 struct sc_conf_server_name {
@@ -90,13 +71,13 @@ struct sc_conf_upstream {
 
 struct sc_conf_device {
 	char *name;
-	struct sc_conf_match match;
+	struct sc_net_match match;
 	char *upstream_name;
 	size_t upstream;    /* index into conf->upstreams */
 	char *alert_info;   /* resolved header value ("Bellcore-dr4", "<http://...>"), NULL for none */
 	char *snom_url;     /* for alert_info: snom */
 	bool has_address;   /* static device */
-	struct sc_conf_addr address;
+	struct sc_net_addr address;
 	struct sc_conf_pos pos;
 };
 
@@ -110,7 +91,7 @@ struct sc_conf {
 		struct sc_conf_listen *listen; /* default udp:0.0.0.0:5060 */
 		size_t nlisten;
 		char *advertise;               /* NULL: derive from the listen address */
-		struct sc_conf_match *allow;   /* empty: no restriction beyond devices */
+		struct sc_net_match *allow;   /* empty: no restriction beyond devices */
 		size_t nallow;
 	} lan;
 
@@ -135,7 +116,7 @@ struct sc_conf {
 
 	struct {
 		bool enabled;
-		struct sc_conf_addr addr;
+		struct sc_net_addr addr;
 	} status;
 
 	char *user; /* drop privileges to this user after binding (B12); NULL: stay */
@@ -178,12 +159,5 @@ void sc_diags_free(struct sc_diags *dg);
 
 /* Parses a duration: "30s", "5m", "1h" or plain seconds.  Returns 0 or -EINVAL. */
 int sc_conf_parse_duration(const char *s, unsigned *seconds);
-/* Parses "host:port", "[v6]:port", or a bare address with default_port.
- * Only numeric addresses; returns 0 or -EINVAL. */
-int sc_conf_parse_addr(const char *s, uint16_t default_port, struct sc_conf_addr *out);
-/* Parses a device match or allow entry: address, address:port, or CIDR. */
-int sc_conf_parse_match(const char *s, struct sc_conf_match *out);
-/* Does a source address match?  (Used by the relay for B1.) */
-bool sc_conf_match_addr(const struct sc_conf_match *m, const struct sockaddr *sa);
 
 #endif
