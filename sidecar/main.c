@@ -14,7 +14,7 @@
 #include "conf/conf.h"
 #include "base/log.h"
 #include "probe.h"
-#include "relay/relay.h"
+#include "daemon.h"
 #include "base/version.h"
 
 #define EXIT_RUNTIME 1
@@ -111,7 +111,7 @@ static int cmd_run(const char *path)
 	if (load(path, &c) != 0)
 		return EXIT_CONFIG;
 	sc_log_setup(c->log_level, c->log_target);
-	rc = sc_relay_run(c);
+	rc = sc_daemon_run(c);
 	sc_conf_free(c);
 	return rc < 0 ? EXIT_RUNTIME : 0;
 }

@@ -19,13 +19,19 @@
 #include "trust.h"
 
 int sc_core_init(struct sc_core *c, const struct sc_conf *conf, const char *lan_udp,
-		 const char *lan_tcp)
+		 const char *lan_tcp, sc_core_link_wan_fn *link_wan, void *link_arg)
 {
+	int rc;
+
 	memset(c, 0, sizeof(*c));
 	c->conf = conf;
-	c->devs = calloc(conf->ndevices ? conf->ndevices : 1, sizeof(*c->devs));
-	if (!c->devs || sc_txn_init(&c->txns) < 0) {
-		free(c->devs);
+	c->link_wan = link_wan;
+	c->link_arg = link_arg;
+	rc = sc_devices_build(&c->reg, conf);
+	if (rc < 0)
+		return rc;
+	if (sc_txn_init(&c->txns) < 0) {
+		sc_devices_free(&c->reg);
 		return -ENOMEM;
 	}
 	snprintf(c->lan[SC_TP_UDP], sizeof(c->lan[0]), "%s", lan_udp);
@@ -38,33 +44,29 @@ int sc_core_init(struct sc_core *c, const struct sc_conf *conf, const char *lan_
 void sc_core_free(struct sc_core *c)
 {
 	sc_txn_free(&c->txns);
-	free(c->devs);
-	c->devs = NULL;
+	sc_retx_free(&c->retx);
+	sc_devices_free(&c->reg);
 }
 
-long sc_core_device(const struct sc_conf *conf, const struct sockaddr *src)
+struct sc_dev *sc_core_device(const struct sc_core *c, const struct sockaddr *src)
 {
-	size_t i;
+	const struct sc_conf *conf = c->conf;
 	bool allowed = conf->lan.nallow == 0;
+	size_t i;
 
 	for (i = 0; i < conf->lan.nallow && !allowed; i++)
 		allowed = sc_net_match_addr(&conf->lan.allow[i], src);
 	if (!allowed)
-		return -1;
-	for (i = 0; i < conf->ndevices; i++)
-		if (sc_net_match_addr(&conf->devices[i].match, src))
-			return (long)i;
-	return -1;
+		return NULL;
+	for (i = 0; i < c->reg.ndev; i++)
+		if (sc_net_match_addr(&c->reg.dev[i]->conf->match, src))
+			return c->reg.dev[i];
+	return NULL;
 }
 
-long sc_core_device_named(const struct sc_conf *conf, sc_str name)
+struct sc_dev *sc_core_device_named(const struct sc_core *c, sc_str name)
 {
-	size_t i;
-
-	for (i = 0; i < conf->ndevices; i++)
-		if (sc_str_eqz(name, conf->devices[i].name))
-			return (long)i;
-	return -1;
+	return sc_devices_find(&c->reg, name);
 }
 
 int sc_core_reply(const struct sc_sip_msg *m, int status, const char *reason,
@@ -173,7 +175,7 @@ static bool deregisters(const struct sc_sip_msg *m, const struct sc_sip_addr *co
 /* Remembers the user part of the To URI and the first Contact URI of a
  * REGISTER, for routing requests to the AOR later (B5); a removal forgets
  * them. */
-static void remember_register(const struct sc_sip_msg *m, struct sc_core_dev *d)
+static void remember_register(const struct sc_sip_msg *m, struct sc_dev *d)
 {
 	const struct sc_sip_hdr *to, *ct;
 	struct sc_sip_addr a, c;
@@ -202,21 +204,21 @@ static void remember_register(const struct sc_sip_msg *m, struct sc_core_dev *d)
 
 /* The transaction key of device request m (outbound.h's branch key mixed
  * with the method, txn.h). */
-static int request_txn(const struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+static int request_txn(const struct sc_sip_msg *m, const struct sc_dev *dev,
 		       const struct sockaddr *src, uint64_t *key)
 {
 	uint64_t branch = 0;
-	int rc = sc_outbound_key(m, c->conf->devices[dev].name, src, &branch);
+	int rc = sc_outbound_key(m, dev->name, src, &branch);
 
 	*key = rc < 0 ? 0 : sc_txn_key(branch, m->method);
 	return rc < 0 ? rc : 0;
 }
 
-int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 			const struct sockaddr *src, enum sc_transport tp, uint64_t now,
 			struct sc_core_out *o)
 {
-	struct sc_core_dev *d = &c->devs[dev];
+	struct sc_dev *d = dev;
 	const char *resp = NULL;
 	uint64_t key;
 	size_t resp_len = 0;
@@ -233,7 +235,7 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t de
 		remember_register(m, d);
 	if (sc_str_eqz(m->method, "ACK"))
 		return SC_CORE_FORWARD;
-	rc = request_txn(c, m, dev, src, &key);
+	rc = request_txn(m, dev, src, &key);
 	if (rc < 0)
 		return rc;
 	rc = sc_txn_request(&c->txns, key, now, &resp, &resp_len);
@@ -254,7 +256,7 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t de
 	return SC_CORE_REPLY;
 }
 
-int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 		 const struct sockaddr *src, uint64_t link)
 {
 	uint64_t key;
@@ -262,15 +264,15 @@ int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 
 	if (sc_str_eqz(m->method, "ACK"))
 		return 0;
-	rc = request_txn(c, m, dev, src, &key);
+	rc = request_txn(m, dev, src, &key);
 	return rc < 0 ? rc : sc_txn_sent(&c->txns, key, link);
 }
 
-int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 		     const struct sockaddr *src, enum sc_transport tp, const char *wan,
 		     struct sc_core_out *o)
 {
-	const char *name = c->conf->devices[dev].name;
+	const char *name = dev->name;
 	struct sc_edits ed;
 	char via[512], mf[8], rr[512], ct[1024], first[128], second[128];
 	int rc;
@@ -293,7 +295,7 @@ int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 	return rc < 0 ? rc : apply(m, &ed, o);
 }
 
-int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 		 const struct sockaddr *src, int status, const char *reason, const char *warning,
 		 uint64_t now, struct sc_core_out *o)
 {
@@ -305,18 +307,18 @@ int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
 		return rc;
 	/* A retransmission of the request gets the same answer (B9); a table
 	 * without room only costs that. */
-	if (request_txn(c, m, dev, src, &key) == 0)
+	if (request_txn(m, dev, src, &key) == 0)
 		(void)sc_txn_response(&c->txns, key, status, o->buf, o->len, now);
 	return rc;
 }
 
-int sc_core_trying(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+int sc_core_trying(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 		   const struct sockaddr *src, uint64_t now, struct sc_core_out *o)
 {
 	return sc_core_fail(c, m, dev, src, 100, "Trying", NULL, now, o);
 }
 
-int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 			 const char *wan, struct sc_core_out *o)
 {
 	struct sc_edits ed;
@@ -332,8 +334,7 @@ int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, size_t d
 		return SC_CORE_DROP;
 	}
 	if (rc >= 0 && contact_is_target(m))
-		rc = sc_contact_rewrite(m, c->conf->devices[dev].name, sc_str_cstr(wan), ct,
-					sizeof(ct), &ed);
+		rc = sc_contact_rewrite(m, dev->name, sc_str_cstr(wan), ct, sizeof(ct), &ed);
 	return rc < 0 ? rc : apply(m, &ed, o);
 }
 
@@ -341,11 +342,10 @@ int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, size_t d
  * sent from (that is where a device behind NAT or with a moving port can
  * be reached), else the address in its Contact when the device's match
  * covers it, else its static address. */
-static int lan_destination(struct sc_core *c, size_t dev, const struct sc_contact_token *tok,
+static int lan_destination(const struct sc_dev *d, const struct sc_contact_token *tok,
 			   struct sc_core_out *o)
 {
-	const struct sc_conf_device *cd = &c->conf->devices[dev];
-	const struct sc_core_dev *d = &c->devs[dev];
+	const struct sc_conf_device *cd = d->conf;
 
 	if (d->seen) {
 		o->dst = d->src;
@@ -366,7 +366,7 @@ static int lan_destination(struct sc_core *c, size_t dev, const struct sc_contac
 }
 
 int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
-			const struct sc_core_link *lk, uint64_t now, struct sc_core_out *o)
+			const struct sc_core_link *lk, struct sc_core_out *o)
 {
 	struct sc_contact_token tok;
 	struct sc_trust_src ts;
@@ -374,12 +374,11 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 	struct sc_sip_uri ru;
 	char via[256], mf[8], rr[512], first[128], second[128];
 	uint64_t key;
-	long dev = -1;
+	struct sc_dev *dev = NULL;
 	bool have_tok = false;
 	int rc;
 	size_t i;
 
-	(void)now;
 	if (m->max_forwards == 0)
 		return sc_core_reply(m, 483, "Too Many Hops", NULL, o);
 	sc_edit_init(&ed);
@@ -393,32 +392,33 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 		return rc;
 	if (rc == 1) {
 		have_tok = true;
-		dev = sc_core_device_named(c->conf, tok.device);
+		dev = sc_devices_find(&c->reg, tok.device);
 	} else if (sc_sip_uri_parse(&ru, m->ruri) == 0 && ru.is_sip && sc_str_set(ru.user)) {
-		for (i = 0; i < c->conf->ndevices && dev < 0; i++)
-			if (c->devs[i].aor[0] && c->devs[i].contact[0] &&
-			    sc_str_eqz(ru.user, c->devs[i].aor)) {
-				dev = (long)i;
+		for (i = 0; i < c->reg.ndev && !dev; i++) {
+			struct sc_dev *d = c->reg.dev[i];
+
+			if (d->aor[0] && d->contact[0] && sc_str_eqz(ru.user, d->aor)) {
+				dev = d;
 				rc = sc_edit_replace(&ed, sc_str_off(m->ruri, m->buf), m->ruri.n,
-						     sc_str_cstr(c->devs[i].contact));
+						     sc_str_cstr(d->contact));
 				if (rc < 0)
 					return rc;
 			}
+		}
 	}
-	for (i = 0; i < c->conf->ndevices && dev < 0 && !have_tok; i++) {
-		const struct sc_conf_device *cd = &c->conf->devices[i];
+	for (i = 0; i < c->reg.ndev && !dev && !have_tok; i++) {
+		struct sc_dev *d = c->reg.dev[i];
 
-		if (cd->has_address &&
-		    (!lk->upstream || &c->conf->upstreams[cd->upstream] == lk->upstream))
-			dev = (long)i;
+		if (d->conf->has_address && (!lk->upstream || d->up == lk->upstream))
+			dev = d;
 	}
-	if (dev < 0) {
+	if (!dev) {
 		c->st.no_device++;
 		o->why = "no device for this request";
 		return sc_core_reply(m, 404, "Not Found", NULL, o);
 	}
-	o->device = (size_t)dev;
-	if (lan_destination(c, (size_t)dev, have_tok ? &tok : NULL, o) < 0) {
+	o->device = dev;
+	if (lan_destination(dev, have_tok ? &tok : NULL, o) < 0) {
 		o->why = "the device has not been seen yet";
 		return sc_core_reply(m, 480, "Temporarily Unavailable", NULL, o);
 	}
@@ -427,12 +427,11 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 	o->key = sc_txn_key(key, m->method);
 	if (rc >= 0)
 		rc = max_forwards(m, mf, sizeof(mf), &ed);
-	ts.tls = true;
+	ts.tls = lk->tls;
 	ts.verified = lk->verified;
-	ts.upstream = lk->upstream;
+	ts.upstream = lk->upstream ? lk->upstream->conf : NULL;
 	if (rc >= 0)
-		rc = sc_trust_edits(m, sc_trust_should_mark(m, &ts, &c->conf->devices[dev]),
-				    &c->conf->devices[dev], &ed);
+		rc = sc_trust_edits(m, sc_trust_should_mark(m, &ts, dev->conf), dev->conf, &ed);
 	if (rc >= 0 && creates_dialog(m)) {
 		snprintf(first, sizeof(first), "%s%s", c->lan[o->tp],
 			 o->tp == SC_TP_TCP ? ";transport=tcp" : "");
@@ -447,7 +446,7 @@ int sc_core_wan_response(struct sc_core *c, const struct sc_sip_msg *m, uint64_t
 {
 	struct sc_via_token t;
 	struct sc_edits ed;
-	long dev;
+	struct sc_dev *dev;
 	int rc;
 
 	sc_edit_init(&ed);
@@ -464,13 +463,13 @@ int sc_core_wan_response(struct sc_core *c, const struct sc_sip_msg *m, uint64_t
 		o->why = "100 Trying is not forwarded";
 		return SC_CORE_DROP;
 	}
-	dev = sc_core_device_named(c->conf, t.device);
-	if (dev < 0) {
+	dev = sc_devices_find(&c->reg, t.device);
+	if (!dev) {
 		c->st.unknown_txn++;
 		o->why = "response for a device no longer configured";
 		return SC_CORE_DROP;
 	}
-	o->device = (size_t)dev;
+	o->device = dev;
 	o->dst = t.src;
 	o->tp = t.transport;
 	rc = apply(m, &ed, o);
@@ -486,4 +485,186 @@ int sc_core_wan_response(struct sc_core *c, const struct sc_sip_msg *m, uint64_t
 		return SC_CORE_DROP;
 	}
 	return rc < 0 ? rc : SC_CORE_FORWARD;
+}
+
+/* ---- the verdicts the I/O edges carry out ---- */
+
+int sc_core_lan_input(struct sc_core *c, const char *buf, size_t len, const struct sockaddr *src,
+		      enum sc_transport tp, struct sc_dev *dev, uint64_t now,
+		      struct sc_core_out *o)
+{
+	struct sc_sip_msg *m = &c->msg;
+	uint64_t key, id;
+	const char *wan;
+	int rc, n = -1;
+
+	o->why = NULL;
+	o->device = dev;
+	o->resend = false;
+	o->malformed = false;
+	rc = sc_sip_msg_parse(m, buf, len);
+	if (rc < 0) {
+		c->st.malformed++;
+		o->malformed = true;
+		/* B8: a 400 where one can be built, to a device only (a
+		 * stranger's junk gets nothing). */
+		if (dev && rc == -EBADMSG)
+			n = sc_sip_reply_bad(buf, len, "399 sipsidecar \"malformed request\"", "sc400",
+					     o->buf, sizeof(o->buf));
+		o->why = rc == -EMSGSIZE ? "too large" : "does not parse";
+		if (n <= 0)
+			return SC_CORE_DROP;
+		o->len = (size_t)n;
+		return SC_CORE_REPLY;
+	}
+	if (!dev) {
+		/* B1: never an open relay. */
+		c->st.unknown_source++;
+		o->why = "not a configured device (or outside lan.allow)";
+		if (tp != SC_TP_TCP)
+			return SC_CORE_DROP;
+		return sc_core_reply(m, 403, "Forbidden",
+				     "399 sipsidecar \"source is not a configured device\"", o);
+	}
+	if (!m->is_request) {
+		if (sc_inbound_branch(m, &key, &id) < 0) {
+			c->st.not_ours++;
+			o->why = "a response that is not for us";
+			return SC_CORE_DROP;
+		}
+		(void)sc_retx_stop(&c->retx, sc_txn_key(key, m->cseq_method));
+		wan = c->link_wan ? c->link_wan(c->link_arg, id) : NULL;
+		if (!wan) {
+			o->why = "the connection its response belongs to has closed";
+			return SC_CORE_DROP;
+		}
+		return sc_core_lan_response(c, m, dev, wan, o);
+	}
+	rc = sc_core_lan_request(c, m, dev, src, tp, now, o);
+	if (rc == -EBADMSG)
+		return sc_core_reply(m, 400, "Bad Request", NULL, o);
+	if (rc == SC_CORE_FORWARD)
+		return SC_CORE_SUBMIT;
+	if (rc == SC_CORE_DROP && o->link && !(c->link_wan && c->link_wan(c->link_arg, o->link))) {
+		/* A retransmission of a request whose connection dropped
+		 * before any answer: the first went nowhere, send this one. */
+		o->resend = true;
+		o->why = "lost with its connection, sending it again";
+		return SC_CORE_SUBMIT;
+	}
+	return rc;
+}
+
+int sc_core_plan(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
+		 const struct sockaddr *src, const struct sc_core_flow *f, uint64_t now,
+		 struct sc_core_out *o)
+{
+	bool invite = sc_str_eqz(m->method, "INVITE");
+
+	o->trying = SC_CORE_TRYING_NONE;
+	if (f->open) {
+		/* Our 100 goes after the INVITE, so it never delays it. */
+		if (invite)
+			o->trying = SC_CORE_TRYING_AFTER;
+		return SC_CORE_SEND;
+	}
+	if (f->refusing)
+		return sc_core_fail(c, m, dev, src, 503, "Service Unavailable", f->warning, now, o);
+	if (f->queue_full)
+		return sc_core_fail(c, m, dev, src, 503, "Service Unavailable",
+				    "399 sipsidecar \"too many requests waiting for the upstream\"",
+				    now, o);
+	/* Before, when the INVITE has to wait for the flow (whose failure
+	 * answers it at once). */
+	if (invite)
+		o->trying = SC_CORE_TRYING_BEFORE;
+	return SC_CORE_QUEUE;
+}
+
+int sc_core_forward(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
+		    const struct sockaddr *src, enum sc_transport tp, uint64_t link,
+		    const char *wan, uint64_t now, struct sc_core_out *o)
+{
+	int rc = sc_core_outbound(c, m, dev, src, tp, wan, o);
+
+	if (rc == SC_CORE_FORWARD) {
+		(void)sc_core_sent(c, m, dev, src, link);
+		return rc;
+	}
+	o->why = "the request cannot be rewritten";
+	return sc_core_fail(c, m, dev, src, 400, "Bad Request", NULL, now, o);
+}
+
+int sc_core_lost(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
+		 const struct sockaddr *src, const char *warning, uint64_t now,
+		 struct sc_core_out *o)
+{
+	return sc_core_fail(c, m, dev, src, 503, "Service Unavailable",
+			    warning ? warning : "399 sipsidecar \"upstream connection lost\"", now, o);
+}
+
+int sc_core_wan_input(struct sc_core *c, const char *buf, size_t len,
+		      const struct sc_core_link *lk, uint64_t now, struct sc_core_out *o)
+{
+	struct sc_sip_msg *m = &c->msg;
+	int rc;
+
+	o->why = NULL;
+	o->malformed = false;
+	rc = sc_sip_msg_parse(m, buf, len);
+	if (rc < 0) {
+		c->st.malformed++;
+		o->malformed = true;
+		o->why = rc == -EMSGSIZE ? "too large" : "does not parse";
+		return SC_CORE_DROP;
+	}
+	if (!m->is_request)
+		return sc_core_wan_response(c, m, now, o);
+	rc = sc_core_wan_request(c, m, lk, o);
+	if (rc == -EBADMSG)
+		return sc_core_reply(m, 400, "Bad Request", NULL, o);
+	if (rc == SC_CORE_FORWARD && o->tp == SC_TP_UDP && !sc_str_eqz(m->method, "ACK"))
+		(void)sc_retx_add(&c->retx, o->key, sc_str_eqz(m->method, "INVITE"), &o->dst,
+				  o->buf, o->len, now);
+	return rc;
+}
+
+int sc_core_undeliverable(struct sc_core *c, struct sc_core_out *o)
+{
+	if (!c->msg.is_request)
+		return SC_CORE_DROP;
+	o->why = "no connection to the device";
+	return sc_core_reply(&c->msg, 480, "Temporarily Unavailable", NULL, o);
+}
+
+const struct sc_retx *sc_core_retx_due(struct sc_core *c, const struct sc_retx *prev,
+				       uint64_t now)
+{
+	return sc_retx_due(&c->retx, prev, now);
+}
+
+struct sc_up *sc_core_attribute(const struct sc_core *c, bool chain_verified,
+				bool (*has_identity)(void *arg, const char *name), void *arg)
+{
+	size_t i;
+
+	if (!chain_verified)
+		return NULL;
+	for (i = 0; i < c->reg.nup; i++) {
+		const struct sc_conf_upstream *u = c->reg.up[i]->conf;
+
+		if (has_identity(arg, u->server_name ? u->server_name : u->host))
+			return c->reg.up[i];
+	}
+	return NULL;
+}
+
+void sc_core_malformed(struct sc_core *c)
+{
+	c->st.malformed++;
+}
+
+void sc_core_expire(struct sc_core *c, uint64_t now)
+{
+	(void)sc_txn_expire(&c->txns, now);
 }

@@ -1,21 +1,23 @@
-/* The relay core: what happens to each message, decided without any I/O
- * (SPEC B1, B3-B6, B8, B9).
+/* The relay core: every verdict about a message, decided without any I/O
+ * (SPEC B1, B3-B6, B8-B10).
  *
- * The I/O edges (relay.c) parse a message, say where it came from, and get
- * back a verdict and, when something is to be sent, the rewritten bytes and
- * where they go.  Everything here works on a parsed message, the
- * configuration and two small tables (device state and transactions), so
- * it is tested without sockets.
+ * The I/O edges (relay.c, flow.c, link.c) hand over the bytes they
+ * received and where they came from, and carry out what the core returns: a
+ * reply to send back, bytes to forward (to a flow, a TLS link or a device),
+ * a request to queue for its flow, a 100 Trying before or after it.  The
+ * core parses, matches the device (B1), keeps the device registry, the
+ * transaction table (B9), the Timer A/E repetitions towards UDP devices and
+ * the counters, and decides every local answer (400, 403, 404, 480, 483,
+ * 503) and which upstream a connection to wan.listen belongs to.  It is
+ * tested without sockets (tests/unit/test_core*.c).
  *
  * Four directions:
- *   a request from a device        sc_core_lan_request (may it go on?), then
- *                                   sc_core_outbound once its TLS flow is up
- *                                   (the flow's address goes into Via,
- *                                   Contact and Record-Route);
- *   a response from a device       sc_inbound_branch (which TLS connection?
- *                                   inbound.h), then sc_core_lan_response;
- *   a request from a provider      sc_core_wan_request;
- *   a response from a provider     sc_core_wan_response.
+ *   a request from a device    sc_core_lan_input -> SUBMIT, then
+ *                              sc_core_plan (send now, queue, refuse) and
+ *                              sc_core_forward once its flow is up;
+ *   a response from a device   sc_core_lan_input -> FORWARD on a link;
+ *   a request from a provider  sc_core_wan_input -> FORWARD to a device;
+ *   a response from a provider sc_core_wan_input -> FORWARD to a device.
  */
 #ifndef SC_RELAY_CORE_H
 #define SC_RELAY_CORE_H
@@ -25,20 +27,14 @@
 #include <sys/socket.h>
 
 #include "../conf/conf.h"
+#include "../net/addr.h"
 #include "../sip/msg.h"
+#include "devices.h"
+#include "retx.h"
 #include "txn.h"
 
 /* Room for a rewritten message: the largest accepted one plus our headers. */
 #define SC_CORE_OUT_MAX (SC_SIP_MAX_MSG + 4096)
-
-/* What the relay has learnt about a device at run time. */
-struct sc_core_dev {
-	bool seen;                 /* it has sent something */
-	struct sc_net_addr src;   /* where from, last time */
-	enum sc_transport tp;      /* over which transport */
-	char aor[64];              /* the user part of its last REGISTER's To URI */
-	char contact[256];         /* the Contact URI of that REGISTER, as the device wrote it */
-};
 
 /* Counted, never logged above debug (SPEC B1, B8, B9). */
 struct sc_core_stats {
@@ -50,51 +46,157 @@ struct sc_core_stats {
 	unsigned long no_device;        /* provider requests no device could take */
 };
 
+/* Our address as the peer of TLS link id sees it ("host:port"), or NULL
+ * when that link is closed: the core asks, the link table answers. */
+typedef const char *sc_core_link_wan_fn(void *arg, uint64_t id);
+
 struct sc_core {
 	const struct sc_conf *conf;
-	struct sc_core_dev *devs;      /* one per conf->devices */
+	struct sc_devices reg;         /* devices and upstreams by name */
 	struct sc_txn_table txns;
+	struct sc_retx_table retx;
 	char lan[2][96];               /* LAN sent-by for UDP and TCP, "host:port" */
 	const char *self[2];           /* the same, for recognising our own Routes */
+	sc_core_link_wan_fn *link_wan;
+	void *link_arg;
 	struct sc_core_stats st;
+	struct sc_sip_msg msg;         /* the message being decided on */
 };
 
 /* How a message from the WAN side reached us. */
 struct sc_core_link {
-	uint64_t id;                               /* non-zero */
-	bool verified;                             /* peer certificate: chain and identity */
-	const struct sc_conf_upstream *upstream;   /* NULL: not known to be one */
-	const char *wan;                           /* our host:port as this peer should see it */
+	uint64_t id;                   /* non-zero */
+	bool tls;                      /* over TLS (every WAN link today) */
+	bool verified;                 /* peer certificate: chain and identity */
+	struct sc_up *upstream;        /* NULL: not known to be one */
+	const char *wan;               /* our host:port as this peer should see it */
 };
 
 enum sc_core_verdict {
 	SC_CORE_DROP = 0,    /* send nothing (o->why says why) */
 	SC_CORE_REPLY = 1,   /* send o->buf back where the message came from */
-	SC_CORE_FORWARD = 2, /* send o->buf on (to the flow, to o->dst, or to the link) */
+	SC_CORE_FORWARD = 2, /* send o->buf on: on link o->link, or to device o->device */
+	SC_CORE_SUBMIT = 3,  /* a device request for its flow: sc_core_plan */
+	SC_CORE_SEND = 4,    /* sc_core_plan: the flow is up, sc_core_forward it now */
+	SC_CORE_QUEUE = 5,   /* sc_core_plan: queue it and open the flow */
+};
+
+/* Our 100 Trying to a device's INVITE, and when it goes. */
+enum sc_core_trying {
+	SC_CORE_TRYING_NONE = 0,
+	SC_CORE_TRYING_BEFORE = 1, /* first: the INVITE waits for its flow */
+	SC_CORE_TRYING_AFTER = 2,  /* once the INVITE went out: it never delays it */
+};
+
+/* What the core knows of a device's flow when it plans a request. */
+struct sc_core_flow {
+	bool open;                 /* up: send now */
+	bool refusing;             /* failed, inside its back-off: 503 at once */
+	bool queue_full;
+	const char *warning;       /* the refusal's Warning ("399 sipsidecar \"...\"") */
 };
 
 struct sc_core_out {
 	char buf[SC_CORE_OUT_MAX];
 	size_t len;
-	size_t device;              /* the device concerned */
-	struct sc_net_addr dst;    /* towards a device: where */
+	struct sc_dev *device;      /* the device concerned */
+	struct sc_net_addr dst;     /* towards a device: where */
 	enum sc_transport tp;       /* and over which transport */
 	uint64_t link;              /* a device's response: the TLS connection it goes on */
 	uint64_t key;               /* a request towards a device: its transaction (our
-				     * LAN branch key mixed with the method), to repeat it */
-	const char *why;            /* a drop's reason, for the debug log */
+				     * LAN branch key mixed with the method) */
+	enum sc_core_trying trying; /* sc_core_plan: our 100 Trying, and when */
+	bool malformed;             /* the input did not parse (o->why: how) */
+	bool resend;                /* SUBMIT: a retransmission whose first copy was lost
+				     * with its connection */
+	const char *why;            /* a drop's or a local answer's reason, for the log */
 };
 
-/* lan_udp and lan_tcp are the LAN sent-by ("host:port") for each transport. */
+/* lan_udp and lan_tcp are the LAN sent-by ("host:port") for each
+ * transport; link_wan answers which links are open (may be NULL in tests
+ * that send no device responses).  Returns 0, -ENOMEM or -ENOENT. */
 int sc_core_init(struct sc_core *c, const struct sc_conf *conf, const char *lan_udp,
-		 const char *lan_tcp);
+		 const char *lan_tcp, sc_core_link_wan_fn *link_wan, void *link_arg);
 void sc_core_free(struct sc_core *c);
 
-/* B1: the device a LAN source belongs to (inside lan.allow), or -1. */
-long sc_core_device(const struct sc_conf *conf, const struct sockaddr *src);
+/* B1: the device a LAN source belongs to (inside lan.allow), or NULL. */
+struct sc_dev *sc_core_device(const struct sc_core *c, const struct sockaddr *src);
 
-/* Index of the device called name, or -1. */
-long sc_core_device_named(const struct sc_conf *conf, sc_str name);
+/* The device called name, or NULL. */
+struct sc_dev *sc_core_device_named(const struct sc_core *c, sc_str name);
+
+/* A message from the LAN: len bytes from src over tp, from device dev (NULL:
+ * no device; sc_core_device).  Parses it into c->msg and decides: a
+ * malformed one is counted and dropped, or answered 400 when a device sent
+ * it (B8); a stranger's is counted and dropped, or answered 403 over TCP
+ * (B1).  A response goes back on the TLS link its Via names (FORWARD,
+ * o->link), or is dropped when that link has closed.  A request is
+ * SUBMIT (o->resend for a retransmission whose first copy was lost with its
+ * connection), or REPLY (483, or the last response again for a
+ * retransmission), or DROP.  Returns a verdict or a negative errno. */
+int sc_core_lan_input(struct sc_core *c, const char *buf, size_t len, const struct sockaddr *src,
+		      enum sc_transport tp, struct sc_dev *dev, uint64_t now,
+		      struct sc_core_out *o);
+
+/* What to do with device request m (c->msg after SUBMIT) given its flow:
+ * SEND when the flow is up (o->trying AFTER for an INVITE), QUEUE while it
+ * opens (o->trying BEFORE for an INVITE: the device must stop repeating
+ * meanwhile), REPLY with a 503 and the flow's Warning while it is refused
+ * (B10: at once, not after a transaction timeout) or when the queue is
+ * full, remembered for the request's retransmissions. */
+int sc_core_plan(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
+		 const struct sockaddr *src, const struct sc_core_flow *f, uint64_t now,
+		 struct sc_core_out *o);
+
+/* The request as the provider gets it, for sending on link (B3, B4):
+ * FORWARD with the bytes in o (and the link remembered for
+ * retransmissions), or REPLY with a 400 when it cannot be rewritten. */
+int sc_core_forward(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
+		    const struct sockaddr *src, enum sc_transport tp, uint64_t link,
+		    const char *wan, uint64_t now, struct sc_core_out *o);
+
+/* The connection a request was being sent on failed under it: a 503 with
+ * a Warning naming the cause, remembered for retransmissions. */
+int sc_core_lost(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
+		 const struct sockaddr *src, const char *warning, uint64_t now,
+		 struct sc_core_out *o);
+
+/* A message from the WAN side over link lk: parsed into c->msg; a
+ * malformed one is counted and dropped.  A request is mapped to a device
+ * (sc_core_wan_request; a request that parses but cannot be relayed gets
+ * 400), a response goes back to the device its Via names
+ * (sc_core_wan_response).  A request forwarded to a UDP device is repeated
+ * from then on (sc_core_retx_due) until the device answers. */
+int sc_core_wan_input(struct sc_core *c, const char *buf, size_t len,
+		      const struct sc_core_link *lk, uint64_t now, struct sc_core_out *o);
+
+/* The request in c->msg that sc_core_wan_input forwarded could not be
+ * delivered (the device's TCP connection is gone): REPLY with a 480 for
+ * the provider, or DROP for a response or an ACK. */
+int sc_core_undeliverable(struct sc_core *c, struct sc_core_out *o);
+
+/* The next repetition due at now towards a UDP device (retx.h), after prev
+ * (NULL first), or NULL. */
+const struct sc_retx *sc_core_retx_due(struct sc_core *c, const struct sc_retx *prev,
+				       uint64_t now);
+
+/* Which upstream a connection to wan.listen belongs to: one whose
+ * server_name (else uri host) the verified client certificate carries, as
+ * has_identity(arg, name) says; NULL when the chain did not verify or
+ * names no upstream.  Only such a connection's INVITEs may be
+ * trust-marked (B6). */
+struct sc_up *sc_core_attribute(const struct sc_core *c, bool chain_verified,
+				bool (*has_identity)(void *arg, const char *name), void *arg);
+
+/* A TCP or TLS stream broke (over 64 KiB, or it cannot be framed), or a
+ * datagram was over 64 KiB: counted as malformed (B8). */
+void sc_core_malformed(struct sc_core *c);
+
+/* Forgets transactions idle past their lifetime. */
+void sc_core_expire(struct sc_core *c, uint64_t now);
+
+/* The steps sc_core_lan_input, sc_core_wan_input and sc_core_forward are
+ * made of, for tests and for requests replayed from a queue. */
 
 /* A request from device dev: remembers where the device is and what it
  * registered, and absorbs retransmissions (B9).  Returns SC_CORE_FORWARD
@@ -103,7 +205,7 @@ long sc_core_device_named(const struct sc_conf *conf, sc_str name);
  * with no response yet: o->link is the connection the request went out
  * on, 0 if it has not gone out yet), or a negative errno (-EBADMSG: answer
  * 400). */
-int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 			const struct sockaddr *src, enum sc_transport tp, uint64_t now,
 			struct sc_core_out *o);
 
@@ -111,48 +213,46 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, size_t de
  * Max-Forwards decremented, our Routes consumed, double Record-Route on
  * dialog-creating requests, Contacts of REGISTER and of requests that set
  * a dialog's target (INVITE, SUBSCRIBE, REFER, NOTIFY, UPDATE) rewritten
- * to wan.  Returns
- * SC_CORE_FORWARD or a negative errno. */
-int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+ * to wan.  Returns SC_CORE_FORWARD or a negative errno. */
+int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 		     const struct sockaddr *src, enum sc_transport tp, const char *wan,
 		     struct sc_core_out *o);
 
 /* The request went out on TLS connection link: a retransmission that
- * comes while that connection is gone goes out again (sc_core_lan_request
- * then answers SC_CORE_DROP with o->link set to the old connection).
- * Returns 0 or a negative errno. */
-int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+ * comes while that connection is gone goes out again.  Returns 0 or a
+ * negative errno. */
+int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 		 const struct sockaddr *src, uint64_t link);
 
 /* A local failure answer to a device request (503 with a Warning naming the
  * cause, B10), remembered for its retransmissions.  Returns SC_CORE_REPLY,
  * SC_CORE_DROP (an ACK) or a negative errno. */
-int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 		 const struct sockaddr *src, int status, const char *reason, const char *warning,
 		 uint64_t now, struct sc_core_out *o);
 
-/* Our own 100 Trying to a device's INVITE, sent at once so a UDP device
- * stops retransmitting (the provider's 100 is hop by hop and dropped,
- * RFC 3261 §16.7), and remembered for retransmissions as sc_core_fail
- * does.  Returns SC_CORE_REPLY or a negative errno. */
-int sc_core_trying(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+/* Our own 100 Trying to a device's INVITE, sent so a UDP device stops
+ * retransmitting (the provider's 100 is hop by hop and dropped, RFC 3261
+ * §16.7), and remembered for retransmissions as sc_core_fail does. */
+int sc_core_trying(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 		   const struct sockaddr *src, uint64_t now, struct sc_core_out *o);
 
 /* The response as the provider gets it: our Via removed, Contacts of
  * 1xx/2xx responses to the requests above rewritten to wan (B4); a 3xx
- * Contact points elsewhere and is kept.  Returns SC_CORE_FORWARD or a negative errno. */
-int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, size_t dev,
+ * Contact points elsewhere and is kept.  Returns SC_CORE_FORWARD,
+ * SC_CORE_DROP (not our Via) or a negative errno. */
+int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 			 const char *wan, struct sc_core_out *o);
 
 /* A request from a provider over link (B5, B6): mapped to a device by the
  * Contact token in its Request-URI, then by registered AOR, then to a
  * static device; Request-URI restored; LAN Via added; Alert-Info removed
- * and, for a verified INVITE from a trusted upstream, the device's own
- * added.  Returns SC_CORE_FORWARD (o->device, o->dst, o->tp), SC_CORE_REPLY
- * (404, 480, 483 to send back on the link), SC_CORE_DROP or a negative
- * errno. */
+ * and, for a verified INVITE over TLS from a trusted upstream, the
+ * device's own added.  Returns SC_CORE_FORWARD (o->device, o->dst, o->tp),
+ * SC_CORE_REPLY (404, 480, 483 to send back on the link), SC_CORE_DROP or
+ * a negative errno. */
 int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
-			const struct sc_core_link *lk, uint64_t now, struct sc_core_out *o);
+			const struct sc_core_link *lk, struct sc_core_out *o);
 
 /* A response from a provider (B3, B9): our Via removed, back to the device
  * and address the request came from, remembered for retransmissions.

@@ -1,26 +1,40 @@
-/* The running relay: sockets, TLS flows and the event loop around the pure
- * core (core.h).
+/* The relay's wiring: sockets <-> core <-> flows.
  *
- *   LAN udp/tcp listeners ──> relay core ──> TLS flow per device (or shared
- *   WAN tls listener      ──>            <──  per upstream), opened on demand
+ *   LAN udp/tcp (net/udp, net/tcp) ──> core ──> flow (flow.c) ──> TLS link (link.c)
+ *   device <── LAN udp/tcp <── core <── link <── provider (a flow, or wan.listen)
  *
- * Everything here is I/O: receive, frame, parse, ask the core, send.  A
- * flow that is not up yet queues a device's requests and opens; if it
- * cannot, each queued request is answered 503 with a Warning that names the
- * cause (B10), and new requests get the same answer at once until the
- * back-off has passed.  A flow that drops is dialled again with back-off
- * (B2).  Nothing one device or one peer sends can stop another device's
- * traffic: a malformed message is counted and dropped (or answered 400), a
- * stream that cannot be framed is closed.
+ * Everything here carries out what the core decided (core.h): replies,
+ * forwards, a request queued for its flow, our 100 Trying before or after
+ * it, repetitions towards UDP devices.  The loop, signals and start/stop
+ * are the daemon's (sidecar/daemon.c).
  */
 #ifndef SC_RELAY_RELAY_H
 #define SC_RELAY_RELAY_H
 
-#include "../conf/conf.h"
+#include <uv.h>
 
-/* Runs the relay on conf until SIGTERM or SIGINT.  Returns 0 after a clean
- * stop, or a negative errno when it could not start (a socket that cannot
- * be bound, a certificate that cannot be loaded); the reason is logged. */
-int sc_relay_run(const struct sc_conf *conf);
+#include "../conf/conf.h"
+#include "core.h"
+
+struct sc_relay;
+
+/* A relay on loop for conf, telling devices lan_udp / lan_tcp ("host:port")
+ * as its sent-by: TLS contexts built, nothing bound yet.  Returns 0, or a
+ * negative errno with the reason logged. */
+int sc_relay_new(struct sc_relay **out, uv_loop_t *loop, const struct sc_conf *conf,
+		 const char *lan_udp, const char *lan_tcp);
+
+/* Binds every listener of lan.listen and wan.listen (each logged).
+ * Returns 0 or the first libuv error. */
+int sc_relay_listen(struct sc_relay *r);
+
+/* Closes listeners, flows' timers and connections (close_notify on every
+ * TLS link); the loop ends once they are gone. */
+void sc_relay_stop(struct sc_relay *r);
+
+/* Frees the relay once the loop has run every close callback. */
+void sc_relay_free(struct sc_relay *r);
+
+const struct sc_core_stats *sc_relay_stats(const struct sc_relay *r);
 
 #endif

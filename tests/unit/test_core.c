@@ -94,13 +94,38 @@ static struct sc_conf *load(const char *allow)
 	return c;
 }
 
+/* The links the tests pretend are open: every id but CLOSED_LINK. */
+#define CLOSED_LINK 4242
+static const char *test_link_wan(void *arg, uint64_t id)
+{
+	(void)arg;
+	return id == CLOSED_LINK ? NULL : WAN;
+}
+
 /* A new core: no device seen, no transaction. */
 static void fresh(void)
 {
 	if (core_ready)
 		sc_core_free(&core);
-	core_ready = sc_core_init(&core, conf, LAN, LAN) == 0;
+	core_ready = sc_core_init(&core, conf, LAN, LAN, test_link_wan, NULL) == 0;
 	CHECK(core_ready);
+}
+
+/* The device at index i of the configuration, by its handle. */
+static struct sc_dev *DEV(long i)
+{
+	return i >= 0 && (size_t)i < core.reg.ndev ? core.reg.dev[i] : NULL;
+}
+
+/* The configuration index of a device handle, -1 for NULL. */
+static long idx(const struct sc_dev *d)
+{
+	size_t i;
+
+	for (i = 0; d && i < core.reg.ndev; i++)
+		if (core.reg.dev[i] == d)
+			return (long)i;
+	return -1;
 }
 
 /* ---- addresses ---- */
@@ -392,20 +417,20 @@ static int device_sends(const char *text, const struct sockaddr_storage *src,
 			enum sc_transport tp)
 {
 	struct sc_sip_msg m;
-	long dev = sc_core_device(conf, SA(*src));
+	struct sc_dev *dev = sc_core_device(&core, SA(*src));
 	int rc;
 
-	CHECK(dev >= 0);
+	CHECK(dev != NULL);
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, text, strlen(text)), 0);
-	if (dev < 0)
+	if (!dev)
 		return -999;
 	out.len = 0;
 	out.why = NULL;
 	now += 100;
-	rc = sc_core_lan_request(&core, &m, (size_t)dev, SA(*src), tp, now, &out);
-	CHECK_EQ_INT(out.device, dev);
+	rc = sc_core_lan_request(&core, &m, dev, SA(*src), tp, now, &out);
+	CHECK(out.device == dev);
 	if (rc == SC_CORE_FORWARD)
-		CHECK_EQ_INT(sc_core_outbound(&core, &m, (size_t)dev, SA(*src), tp, WAN, &out),
+		CHECK_EQ_INT(sc_core_outbound(&core, &m, dev, SA(*src), tp, WAN, &out),
 			     SC_CORE_FORWARD);
 	return rc;
 }
@@ -468,9 +493,10 @@ static struct sc_core_link link_of(uint64_t id, const char *upstream, bool verif
 	lk.id = id;
 	lk.verified = verified;
 	lk.wan = WAN;
-	for (i = 0; upstream && i < conf->nupstreams; i++)
-		if (strcmp(conf->upstreams[i].name, upstream) == 0)
-			lk.upstream = &conf->upstreams[i];
+	lk.tls = true;
+	for (i = 0; upstream && i < core.reg.nup; i++)
+		if (strcmp(core.reg.up[i]->name, upstream) == 0)
+			lk.upstream = core.reg.up[i];
 	CHECK(!upstream || lk.upstream);
 	return lk;
 }
@@ -482,9 +508,9 @@ static int provider_sends(const char *text, const struct sc_core_link *lk)
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, text, strlen(text)), 0);
 	out.len = 0;
 	out.why = NULL;
-	out.device = 999;
+	out.device = NULL;
 	now += 100;
-	return sc_core_wan_request(&core, &m, lk, now, &out);
+	return sc_core_wan_request(&core, &m, lk, &out);
 }
 
 /* The device at src answers a request it got from us: the link its
@@ -495,15 +521,15 @@ static int device_answers(const struct view *req, const struct sockaddr_storage 
 	struct sc_sip_msg m;
 	uint64_t key;
 	const char *text = answer(req, status, extra);
-	long dev = sc_core_device(conf, SA(*src));
+	struct sc_dev *dev = sc_core_device(&core, SA(*src));
 
-	CHECK(dev >= 0);
+	CHECK(dev != NULL);
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, text, strlen(text)), 0);
 	*link = 0;
 	CHECK_EQ_INT(sc_inbound_branch(&m, &key, link), 0);
 	out.len = 0;
 	out.link = 0;
-	return sc_core_lan_response(&core, &m, dev < 0 ? 0 : (size_t)dev, WAN, &out);
+	return sc_core_lan_response(&core, &m, dev ? dev : DEV(0), WAN, &out);
 }
 
 /* Registers the kitchen ATA through the core; fwd holds what the provider
@@ -522,7 +548,19 @@ static void register_ata(void)
 static void check_device(const struct sc_conf *c, const char *ip, unsigned port, long want)
 {
 	struct sockaddr_storage ss = addr(ip, port);
-	long got = sc_core_device(c, SA(ss));
+	struct sc_core other;
+	long got = -2;
+
+	/* A core of its own for c (the device order is the same). */
+	if (sc_core_init(&other, c, LAN, LAN, NULL, NULL) == 0) {
+		struct sc_dev *d = sc_core_device(&other, SA(ss));
+		size_t i;
+
+		for (i = 0, got = -1; d && i < other.reg.ndev; i++)
+			if (other.reg.dev[i] == d)
+				got = (long)i;
+		sc_core_free(&other);
+	}
 
 	if (got != want)
 		fprintf(stderr, "  source %s port %u\n", ip, port);
@@ -533,6 +571,7 @@ static void test_device_identity(void)
 {
 	struct sc_conf *open_lan = load("");
 
+	fresh();
 	check_device(conf, "192.168.1.20", 5060, KITCHEN);
 	check_device(conf, "192.168.1.20", 40123, KITCHEN);     /* any port */
 	check_device(conf, "192.168.1.50", 5062, YEALINK);
@@ -557,12 +596,12 @@ static void test_device_identity(void)
 		sc_conf_free(open_lan);
 	}
 
-	CHECK_EQ_INT(sc_core_device_named(conf, SC_STR_LIT("office-pbx")), PBX);
-	CHECK_EQ_INT(sc_core_device_named(conf, SC_STR_LIT("kitchen-ata")), KITCHEN);
-	CHECK_EQ_INT(sc_core_device_named(conf, SC_STR_LIT("Kitchen-ATA")), -1);
-	CHECK_EQ_INT(sc_core_device_named(conf, SC_STR_LIT("kitchen")), -1);
-	CHECK_EQ_INT(sc_core_device_named(conf, SC_STR_LIT("kitchen-ata2")), -1);
-	CHECK_EQ_INT(sc_core_device_named(conf, SC_STR_LIT("")), -1);
+	CHECK_EQ_INT(idx(sc_core_device_named(&core, SC_STR_LIT("office-pbx"))), PBX);
+	CHECK_EQ_INT(idx(sc_core_device_named(&core, SC_STR_LIT("kitchen-ata"))), KITCHEN);
+	CHECK_EQ_INT(idx(sc_core_device_named(&core, SC_STR_LIT("Kitchen-ATA"))), -1);
+	CHECK_EQ_INT(idx(sc_core_device_named(&core, SC_STR_LIT("kitchen"))), -1);
+	CHECK_EQ_INT(idx(sc_core_device_named(&core, SC_STR_LIT("kitchen-ata2"))), -1);
+	CHECK_EQ_INT(idx(sc_core_device_named(&core, SC_STR_LIT(""))), -1);
 }
 
 /* ---- B3, B4: a device's requests on the way out ---- */
@@ -825,7 +864,7 @@ static void test_retransmission_absorbed_then_answered(void)
 	CHECK_EQ_INT(out.len, 0);
 	CHECK(out.link == 0);
 	CHECK_EQ_INT(sc_sip_msg_parse(&sent, reg, strlen(reg)), 0);
-	CHECK_EQ_INT(sc_core_sent(&core, &sent, KITCHEN, SA(ata), 77), 0);
+	CHECK_EQ_INT(sc_core_sent(&core, &sent, DEV(KITCHEN), SA(ata), 77), 0);
 	CHECK_EQ_INT(device_sends(reg, &ata, SC_TP_UDP), SC_CORE_DROP);
 	CHECK(out.link == 77);
 	CHECK_EQ_INT(core.st.retransmissions, 2);
@@ -869,7 +908,7 @@ static void test_our_100_trying(void)
 	view(&fwd, &out);
 	/* Ours at once, so the ATA stops retransmitting. */
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, inv, strlen(inv)), 0);
-	CHECK_EQ_INT(sc_core_trying(&core, &m, KITCHEN, SA(ata), now, &out), SC_CORE_REPLY);
+	CHECK_EQ_INT(sc_core_trying(&core, &m, DEV(KITCHEN), SA(ata), now, &out), SC_CORE_REPLY);
 	view(&resp, &out);
 	CHECK_EQ_INT(resp.m.status, 100);
 	CHECK_STR(resp.m.reason, "Trying");
@@ -967,7 +1006,7 @@ static void test_provider_response_back_to_device(void)
 					    "Record-Route: <sip:" WAN ";transport=tls;lr;sc-rr>, <sip:" LAN ";lr;sc-rr>\r\n",
 					    ours_received)),
 		     SC_CORE_FORWARD);
-	CHECK_EQ_INT(out.device, KITCHEN);
+	CHECK_EQ_INT(idx(out.device), KITCHEN);
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5060");
 	CHECK_EQ_INT(out.tp, SC_TP_UDP);
 	view(&resp, &out);
@@ -993,7 +1032,7 @@ static void test_provider_response_back_to_device(void)
 	CHECK_EQ_INT(device_sends(snom_invite(), &snom, SC_TP_TCP), SC_CORE_FORWARD);
 	view(&fwd, &out);
 	CHECK_EQ_INT(provider_answers(&fwd, "183 Session Progress", ""), SC_CORE_FORWARD);
-	CHECK_EQ_INT(out.device, LAB);
+	CHECK_EQ_INT(idx(out.device), LAB);
 	CHECK_EQ_INT(out.tp, SC_TP_TCP);
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.70:3052");
 	view(&resp, &out);
@@ -1025,7 +1064,7 @@ static void test_unknown_responses_dropped(void)
 	/* Our Via, but for a transaction that never went through the table
 	 * (or has expired): dropped as well. */
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, inv, strlen(inv)), 0);
-	CHECK_EQ_INT(sc_core_outbound(&core, &m, KITCHEN, SA(ata), SC_TP_UDP, WAN, &out),
+	CHECK_EQ_INT(sc_core_outbound(&core, &m, DEV(KITCHEN), SA(ata), SC_TP_UDP, WAN, &out),
 		     SC_CORE_FORWARD);
 	view(&fwd, &out);
 	CHECK_EQ_INT(provider_answers(&fwd, "200 OK", ""), SC_CORE_DROP);
@@ -1052,18 +1091,19 @@ static void test_unknown_responses_dropped(void)
 
 static void test_wan_request_by_token(void)
 {
-	struct sc_core_link lk = link_of(0x51, "provider", true);
+	struct sc_core_link lk;
 	char ruri[512], rr[128];
 	uint64_t invite_key;
 
 	fresh();
+	lk = link_of(0x51, "provider", true);
 	register_ata();
 	/* The provider calls the Contact it was given at REGISTER. */
 	snprintf(ruri, sizeof(ruri), "%s", contact_uri(&fwd));
 	CHECK_STR(sc_str_cstr(ruri),
 		  "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~");
 	CHECK_EQ_INT(provider_sends(provider_request("INVITE", ruri, ""), &lk), SC_CORE_FORWARD);
-	CHECK_EQ_INT(out.device, KITCHEN);
+	CHECK_EQ_INT(idx(out.device), KITCHEN);
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5060");
 	CHECK_EQ_INT(out.tp, SC_TP_UDP);
 	view(&fwd, &out);
@@ -1107,10 +1147,11 @@ static void test_wan_request_by_token(void)
 static void test_wan_request_token_restores_transport(void)
 {
 	struct sockaddr_storage snom = addr("192.168.1.70", 3052);
-	struct sc_core_link lk = link_of(0x52, "provider", true);
+	struct sc_core_link lk;
 	char ruri[512];
 
 	fresh();
+	lk = link_of(0x52, "provider", true);
 	CHECK_EQ_INT(device_sends(snom_invite(), &snom, SC_TP_TCP), SC_CORE_FORWARD);
 	view(&fwd, &out);
 	snprintf(ruri, sizeof(ruri), "%s", contact_uri(&fwd));
@@ -1128,7 +1169,7 @@ static void test_wan_request_token_restores_transport(void)
 					 ruri),
 				    &lk),
 		     SC_CORE_FORWARD);
-	CHECK_EQ_INT(out.device, LAB);
+	CHECK_EQ_INT(idx(out.device), LAB);
 	CHECK_EQ_INT(out.tp, SC_TP_TCP);
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.70:3052");
 	view(&resp, &out);
@@ -1140,10 +1181,12 @@ static void test_wan_request_token_restores_transport(void)
 
 static void test_wan_request_token_device_not_seen(void)
 {
-	struct sc_core_link lk = link_of(0x53, "provider", true);
-	struct sc_core_link anyone = link_of(0x54, NULL, false);
+	struct sc_core_link lk;
+	struct sc_core_link anyone;
 
 	fresh();
+	lk = link_of(0x53, "provider", true);
+	anyone = link_of(0x54, NULL, false);
 	/* The token is stateless: after a restart it still finds the ATA, at
 	 * the address it carries, because the ATA's match covers it. */
 	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
@@ -1151,7 +1194,7 @@ static void test_wan_request_token_device_not_seen(void)
 						     ""),
 				    &lk),
 		     SC_CORE_FORWARD);
-	CHECK_EQ_INT(out.device, KITCHEN);
+	CHECK_EQ_INT(idx(out.device), KITCHEN);
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5060");
 	view(&fwd, &out);
 	CHECK_STR(fwd.m.ruri, "sip:4930123456@192.168.1.20:5060");
@@ -1183,13 +1226,14 @@ static void test_wan_request_token_device_not_seen(void)
 static void test_wan_request_goes_to_last_source(void)
 {
 	struct sockaddr_storage moved = addr("192.168.1.20", 5070);
-	struct sc_core_link lk = link_of(0x55, "provider", true);
+	struct sc_core_link lk;
 
 	fresh();
+	lk = link_of(0x55, "provider", true);
 	register_ata();
 	/* The ATA's NAT binding moved: it is reached where it last sent from. */
 	CHECK_EQ_INT(device_sends(ata_invite("OPTIONS", "70"), &moved, SC_TP_UDP), SC_CORE_FORWARD);
-	CHECK(core.devs[KITCHEN].seen);
+	CHECK(DEV(KITCHEN)->seen);
 	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
 						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~",
 						     ""),
@@ -1208,14 +1252,15 @@ static void test_deregister_forgets_aor(void)
 		"Contact: <sip:1002@192.168.1.50:5062>\r\nExpires: 0\r\n",
 	};
 	struct sockaddr_storage yealink = addr("192.168.1.50", 5062);
-	struct sc_core_link lk = link_of(0x57, "provider", true);
+	struct sc_core_link lk;
 	char msg[1024];
 	size_t i;
 
 	for (i = 0; i < sizeof(removals) / sizeof(removals[0]); i++) {
 		fresh();
+		lk = link_of(0x57, "provider", true);
 		CHECK_EQ_INT(device_sends(yealink_register(), &yealink, SC_TP_UDP), SC_CORE_FORWARD);
-		CHECK_STR(sc_str_cstr(core.devs[YEALINK].aor), "1002");
+		CHECK_STR(sc_str_cstr(DEV(YEALINK)->aor), "1002");
 		snprintf(msg, sizeof(msg),
 			 "REGISTER sip:sip.provider.example SIP/2.0\r\n"
 			 "Via: SIP/2.0/UDP 192.168.1.50:5062;branch=z9hG4bK12345678%zu\r\n"
@@ -1228,7 +1273,7 @@ static void test_deregister_forgets_aor(void)
 			 "Content-Length: 0\r\n\r\n",
 			 i, i + 2, removals[i]);
 		CHECK_EQ_INT(device_sends(msg, &yealink, SC_TP_UDP), SC_CORE_FORWARD);
-		CHECK_EQ_INT((int)strlen(core.devs[YEALINK].aor), 0);
+		CHECK_EQ_INT((int)strlen(DEV(YEALINK)->aor), 0);
 		CHECK_EQ_INT(provider_sends(provider_request("INVITE", "sip:1002@sip.provider.example", ""),
 					    &lk),
 			     SC_CORE_REPLY);
@@ -1240,9 +1285,10 @@ static void test_deregister_forgets_aor(void)
 static void test_wan_request_by_aor(void)
 {
 	struct sockaddr_storage yealink = addr("192.168.1.50", 5062);
-	struct sc_core_link lk = link_of(0x56, "provider", true);
+	struct sc_core_link lk;
 
 	fresh();
+	lk = link_of(0x56, "provider", true);
 	/* Nobody registered 4930123456 yet, and the provider has no static
 	 * device: 404. */
 	CHECK_EQ_INT(provider_sends(provider_request("INVITE", "sip:4930123456@sip.provider.example", ""),
@@ -1253,12 +1299,12 @@ static void test_wan_request_by_aor(void)
 	CHECK_EQ_INT(core.st.no_device, 1);
 	/* After the ATA's REGISTER its AOR reaches it, at its Contact. */
 	register_ata();
-	CHECK_STR(sc_str_cstr(core.devs[KITCHEN].aor), "4930123456");
-	CHECK_STR(sc_str_cstr(core.devs[KITCHEN].contact), "sip:4930123456@192.168.1.20:5060");
+	CHECK_STR(sc_str_cstr(DEV(KITCHEN)->aor), "4930123456");
+	CHECK_STR(sc_str_cstr(DEV(KITCHEN)->contact), "sip:4930123456@192.168.1.20:5060");
 	CHECK_EQ_INT(provider_sends(provider_request("INVITE", "sip:4930123456@sip.provider.example", ""),
 				    &lk),
 		     SC_CORE_FORWARD);
-	CHECK_EQ_INT(out.device, KITCHEN);
+	CHECK_EQ_INT(idx(out.device), KITCHEN);
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5060");
 	view(&fwd, &out);
 	CHECK_STR(fwd.m.ruri, "sip:4930123456@192.168.1.20:5060");
@@ -1267,7 +1313,7 @@ static void test_wan_request_by_aor(void)
 	CHECK_EQ_INT(device_sends(yealink_register(), &yealink, SC_TP_UDP), SC_CORE_FORWARD);
 	CHECK_EQ_INT(provider_sends(provider_request("INVITE", "sip:1002@sip.provider.example", ""), &lk),
 		     SC_CORE_FORWARD);
-	CHECK_EQ_INT(out.device, YEALINK);
+	CHECK_EQ_INT(idx(out.device), YEALINK);
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.50:5062");
 	view(&fwd, &out);
 	CHECK_STR(fwd.m.ruri, "sip:1002@192.168.1.50:5062");
@@ -1283,16 +1329,19 @@ static void test_wan_request_by_aor(void)
 
 static void test_wan_request_static_device(void)
 {
-	struct sc_core_link carrier = link_of(0x57, "carrier", true);
-	struct sc_core_link provider = link_of(0x58, "provider", true);
-	struct sc_core_link anyone = link_of(0x59, NULL, false);
+	struct sc_core_link carrier;
+	struct sc_core_link provider;
+	struct sc_core_link anyone;
 	const char *inv = provider_request("INVITE", "sip:+4930555123@trunk-edge.example.net:5061", "");
 
 	fresh();
+	carrier = link_of(0x57, "carrier", true);
+	provider = link_of(0x58, "provider", true);
+	anyone = link_of(0x59, NULL, false);
 	/* Never heard from, but it has an address: the carrier's calls reach
 	 * it there, the Request-URI as the carrier wrote it. */
 	CHECK_EQ_INT(provider_sends(inv, &carrier), SC_CORE_FORWARD);
-	CHECK_EQ_INT(out.device, PBX);
+	CHECK_EQ_INT(idx(out.device), PBX);
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "10.0.0.5:5060");
 	CHECK_EQ_INT(out.tp, SC_TP_UDP);
 	view(&fwd, &out);
@@ -1301,7 +1350,7 @@ static void test_wan_request_static_device(void)
 	CHECK_STR(hdr(&fwd, SC_HDR_VIA, 1), PROVIDER_VIA);
 	/* A connection not known to be an upstream (wan.listen) too. */
 	CHECK_EQ_INT(provider_sends(inv, &anyone), SC_CORE_FORWARD);
-	CHECK_EQ_INT(out.device, PBX);
+	CHECK_EQ_INT(idx(out.device), PBX);
 	/* Another upstream's connection does not reach the carrier's PBX. */
 	CHECK_EQ_INT(provider_sends(inv, &provider), SC_CORE_REPLY);
 	view(&resp, &out);
@@ -1350,12 +1399,16 @@ static int alert_infos(const char *method, const char *device_token, const struc
 
 static void test_alert_info(void)
 {
-	struct sc_core_link trusted = link_of(0x61, "provider", true);
-	struct sc_core_link unverified = link_of(0x62, "provider", false);
-	struct sc_core_link untrusted = link_of(0x63, "carrier", true);
-	struct sc_core_link anyone = link_of(0x64, NULL, true);
+	struct sc_core_link trusted;
+	struct sc_core_link unverified;
+	struct sc_core_link untrusted;
+	struct sc_core_link anyone;
 
 	fresh();
+	trusted = link_of(0x61, "provider", true);
+	unverified = link_of(0x62, "provider", false);
+	untrusted = link_of(0x63, "carrier", true);
+	anyone = link_of(0x64, NULL, true);
 	/* An INVITE over a verified connection from the trusted upstream:
 	 * the outside marks are gone, the device's preset is the only one. */
 	CHECK_EQ_INT(alert_infos("INVITE", ATA_TOKEN, &trusted), 1);
@@ -1382,7 +1435,7 @@ static void test_alert_info(void)
 static void test_device_response_to_wan_request(void)
 {
 	struct sockaddr_storage ata = addr("192.168.1.20", 5060);
-	struct sc_core_link lk = link_of(0x7a11, "provider", true);
+	struct sc_core_link lk;
 	uint64_t link = 0, key;
 	static struct view invite;
 	char rr[512], extra[1024];
@@ -1390,6 +1443,7 @@ static void test_device_response_to_wan_request(void)
 	const char *stray;
 
 	fresh();
+	lk = link_of(0x7a11, "provider", true);
 	register_ata();
 	CHECK_EQ_INT(provider_sends(provider_request("INVITE", contact_uri(&fwd), ""), &lk),
 		     SC_CORE_FORWARD);
@@ -1407,7 +1461,7 @@ static void test_device_response_to_wan_request(void)
 	/* On the connection the INVITE came in on. */
 	CHECK(link == 0x7a11);
 	CHECK(out.link == 0x7a11);
-	CHECK_EQ_INT(out.device, KITCHEN);
+	CHECK_EQ_INT(idx(out.device), KITCHEN);
 	view(&resp, &out);
 	CHECK_EQ_INT(resp.m.status, 200);
 	/* Our LAN Via is gone: the provider sees its own Via on top. */
@@ -1423,7 +1477,7 @@ static void test_device_response_to_wan_request(void)
 	stray = answer(&fwd, "200 OK", "");
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, stray, strlen(stray)), 0);
 	CHECK_EQ_INT(sc_inbound_branch(&m, &key, &link), -ENOENT);
-	CHECK_EQ_INT(sc_core_lan_response(&core, &m, KITCHEN, WAN, &out), SC_CORE_DROP);
+	CHECK_EQ_INT(sc_core_lan_response(&core, &m, DEV(KITCHEN), WAN, &out), SC_CORE_DROP);
 	CHECK(out.why != NULL);
 	CHECK_EQ_INT(core.st.not_ours, 1);
 }
@@ -1477,13 +1531,13 @@ static void test_fail_503_remembered(void)
 
 	fresh();
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, inv, strlen(inv)), 0);
-	CHECK_EQ_INT(sc_core_lan_request(&core, &m, KITCHEN, SA(ata), SC_TP_UDP, now, &out),
+	CHECK_EQ_INT(sc_core_lan_request(&core, &m, DEV(KITCHEN), SA(ata), SC_TP_UDP, now, &out),
 		     SC_CORE_FORWARD);
 	/* The flow cannot come up: the ATA hears why, at once. */
-	CHECK_EQ_INT(sc_core_fail(&core, &m, KITCHEN, SA(ata), 503, "Service Unavailable", warning, now,
+	CHECK_EQ_INT(sc_core_fail(&core, &m, DEV(KITCHEN), SA(ata), 503, "Service Unavailable", warning, now,
 				  &out),
 		     SC_CORE_REPLY);
-	CHECK_EQ_INT(out.device, KITCHEN);
+	CHECK_EQ_INT(idx(out.device), KITCHEN);
 	view(&resp, &out);
 	CHECK_EQ_INT(resp.m.status, 503);
 	CHECK_STR(resp.m.reason, "Service Unavailable");
@@ -1499,7 +1553,7 @@ static void test_fail_503_remembered(void)
 	/* An ACK is never answered. */
 	inv = ata_invite("ACK", "70");
 	CHECK_EQ_INT(sc_sip_msg_parse(&m, inv, strlen(inv)), 0);
-	CHECK_EQ_INT(sc_core_fail(&core, &m, KITCHEN, SA(ata), 503, "Service Unavailable", warning, now,
+	CHECK_EQ_INT(sc_core_fail(&core, &m, DEV(KITCHEN), SA(ata), 503, "Service Unavailable", warning, now,
 				  &out),
 		     SC_CORE_DROP);
 }
@@ -1542,9 +1596,10 @@ static void test_reply(void)
 static void test_max_forwards_added_when_absent(void)
 {
 	struct sockaddr_storage ata = addr("192.168.1.20", 5060);
-	struct sc_core_link carrier = link_of(0x91, "carrier", true);
+	struct sc_core_link carrier;
 
 	fresh();
+	carrier = link_of(0x91, "carrier", true);
 	CHECK_EQ_INT(device_sends(sip("OPTIONS sip:sip.provider.example SIP/2.0\r\n"
 				      "Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK-nomf\r\n"
 				      "From: <sip:4930123456@sip.provider.example>;tag=1\r\n"

@@ -1,0 +1,59 @@
+/* The registry of devices and upstreams, by name.
+ *
+ * Run-time state refers to a device or an upstream through its record here
+ * (a stable handle), never through its position in the configuration: a
+ * reload that reorders, adds or removes devices must not send one device's
+ * calls to another.  A record is looked up by name, keeps what the relay
+ * learnt about the device (where it sends from, what it registered), and
+ * points at its current settings.
+ */
+#ifndef SC_RELAY_DEVICES_H
+#define SC_RELAY_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../base/str.h"
+#include "../conf/conf.h"
+#include "../net/addr.h"
+
+struct sc_flow;
+struct sc_tls_ctx;
+
+struct sc_up {
+	const char *name;                       /* the settings' own string */
+	const struct sc_conf_upstream *conf;    /* its current settings */
+	struct sc_flow *flow;                   /* its shared flow (connection: shared) */
+	struct sc_tls_ctx *ctx;                 /* its TLS client context */
+};
+
+struct sc_dev {
+	const char *name;
+	const struct sc_conf_device *conf;
+	struct sc_up *up;                       /* the upstream it uses */
+	struct sc_flow *flow;                   /* its own flow (connection: per-device) */
+	/* Learnt at run time. */
+	bool seen;                              /* it has sent something */
+	struct sc_net_addr src;                 /* where from, last time */
+	enum sc_transport tp;                   /* over which transport */
+	char aor[64];        /* the user part of its last REGISTER's To URI */
+	char contact[256];   /* that REGISTER's Contact URI, as the device wrote it */
+};
+
+struct sc_devices {
+	struct sc_dev **dev;   /* in configuration order: B1 takes the first match */
+	size_t ndev;
+	struct sc_up **up;
+	size_t nup;
+};
+
+/* Records for every device and upstream of conf.  Returns 0, -ENOMEM, or
+ * -ENOENT when a device names an upstream conf does not have. */
+int sc_devices_build(struct sc_devices *r, const struct sc_conf *conf);
+void sc_devices_free(struct sc_devices *r);
+
+/* The device or upstream called name (exact, case-sensitive), or NULL. */
+struct sc_dev *sc_devices_find(const struct sc_devices *r, sc_str name);
+struct sc_up *sc_devices_upstream(const struct sc_devices *r, sc_str name);
+
+#endif
