@@ -37,12 +37,24 @@ static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init(u->buf, (unsigned)(u->max + 1));
 }
 
+/* A keep-alive datagram (CRLF, CRLFCRLF) some devices send is not a
+ * message. */
+static bool keepalive(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != '\r' && p[i] != '\n')
+			return false;
+	return true;
+}
+
 static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *src,
 		     unsigned flags)
 {
 	struct sc_udp *u = h->data;
 
-	if (nread <= 0 || !src)
+	if (nread <= 0 || !src || keepalive(buf->base, (size_t)nread))
 		return;
 	u->recv(u->arg, src, buf->base, (size_t)nread,
 		(flags & UV_UDP_PARTIAL) || (size_t)nread > u->max);

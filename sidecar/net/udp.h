@@ -1,6 +1,6 @@
 /* The LAN's UDP sockets: bound from lan.listen, datagrams in, datagrams
  * out on the socket of the destination's family.  Decides nothing: every
- * datagram goes to the owner's callback. */
+ * datagram but a keep-alive (only CR and LF) goes to the owner's callback. */
 #ifndef SC_NET_UDP_H
 #define SC_NET_UDP_H
 

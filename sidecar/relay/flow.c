@@ -31,6 +31,30 @@ void sc_flow_init(struct sc_flow *f, uv_loop_t *loop, struct sc_links *links, st
 	f->timer.data = f;
 }
 
+int sc_flows_build(struct sc_flow **out, size_t *n, struct sc_devices *reg, uv_loop_t *loop,
+		   struct sc_links *links, const struct sc_flow_cbs *cbs, void *arg)
+{
+	struct sc_flow *fl = calloc(reg->nup + reg->ndev + 1, sizeof(*fl));
+	size_t i, k = 0;
+
+	*out = fl;
+	*n = 0;
+	if (!fl)
+		return -ENOMEM;
+	for (i = 0; i < reg->nup; i++)
+		if (reg->up[i]->conf->connection == SC_CONN_SHARED) {
+			reg->up[i]->flow = &fl[k];
+			sc_flow_init(&fl[k++], loop, links, reg->up[i], cbs, arg);
+		}
+	for (i = 0; i < reg->ndev; i++)
+		if (reg->dev[i]->up->conf->connection != SC_CONN_SHARED) {
+			reg->dev[i]->flow = &fl[k];
+			sc_flow_init(&fl[k++], loop, links, reg->dev[i]->up, cbs, arg);
+		}
+	*n = k;
+	return 0;
+}
+
 void sc_flow_view(const struct sc_flow *f, struct sc_core_flow *v)
 {
 	v->open = f->state == SC_FLOW_OPEN;

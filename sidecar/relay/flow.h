@@ -91,6 +91,12 @@ struct sc_flow {
 void sc_flow_init(struct sc_flow *f, uv_loop_t *loop, struct sc_links *links, struct sc_up *up,
 		  const struct sc_flow_cbs *cbs, void *arg);
 
+/* One flow per upstream for the shared ones, one per device otherwise,
+ * each reached from its record in the registry (up->flow, dev->flow).
+ * Returns 0 or -ENOMEM; *out is freed by the caller. */
+int sc_flows_build(struct sc_flow **out, size_t *n, struct sc_devices *reg, uv_loop_t *loop,
+		   struct sc_links *links, const struct sc_flow_cbs *cbs, void *arg);
+
 /* The flow as the core plans with it (sc_core_plan). */
 void sc_flow_view(const struct sc_flow *f, struct sc_core_flow *v);
 

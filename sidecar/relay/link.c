@@ -107,14 +107,17 @@ static const struct sc_tls_conn_cbs conn_cbs = {
 	.on_close = on_close,
 };
 
-void sc_links_init(struct sc_links *t, uv_loop_t *loop, const struct sc_conf *conf,
-		   const struct sc_link_cbs *cbs, void *arg)
+int sc_links_init(struct sc_links *t, uv_loop_t *loop, const struct sc_conf *conf,
+		  const struct sc_link_cbs *cbs, void *arg)
 {
 	memset(t, 0, sizeof(*t));
 	t->loop = loop;
 	t->conf = conf;
 	t->cbs = *cbs;
 	t->arg = arg;
+	t->cap = conf->wan.nlisten;
+	t->listeners = calloc(t->cap + 1, sizeof(*t->listeners));
+	return t->listeners ? 0 : -ENOMEM;
 }
 
 static struct sc_link *link_new(struct sc_links *t, struct sc_flow *f, struct sc_up *up)
@@ -152,18 +155,33 @@ int sc_links_dial(struct sc_links *t, struct sc_flow *f, struct sc_up *up,
 	return 0;
 }
 
-int sc_links_accept(struct sc_links *t, struct sc_tls_ctx *ctx, uv_stream_t *server)
+static void on_connection(uv_stream_t *server, int status)
 {
-	struct sc_link *l = link_new(t, NULL, NULL);
-	int rc;
+	struct sc_links *t = server->data;
+	struct sc_link *l;
 
-	if (!l)
-		return -ENOMEM;
-	rc = sc_tls_conn_server(t->loop, ctx, server, &conn_cbs, l, &l->conn);
-	if (rc < 0) {
+	if (status < 0 || !(l = link_new(t, NULL, NULL)))
+		return;
+	if (sc_tls_conn_server(t->loop, t->server, server, &conn_cbs, l, &l->conn) < 0) {
 		unlist(t, l);
 		free(l);
 	}
+}
+
+int sc_links_listen(struct sc_links *t, const struct sockaddr *sa, struct sc_tls_ctx *ctx)
+{
+	uv_tcp_t *h;
+	int rc;
+
+	if (t->nlisteners >= t->cap)
+		return UV_ENOBUFS;
+	t->server = ctx;
+	h = &t->listeners[t->nlisteners++];
+	uv_tcp_init(t->loop, h);
+	h->data = t;
+	rc = uv_tcp_bind(h, sa, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)h, 64, on_connection);
 	return rc;
 }
 
@@ -207,7 +225,18 @@ int sc_link_send(struct sc_link *l, const char *buf, size_t len)
 void sc_links_close(struct sc_links *t, const char *reason)
 {
 	struct sc_link *l;
+	size_t i;
 
+	for (i = 0; i < t->nlisteners; i++)
+		if (!uv_is_closing((uv_handle_t *)&t->listeners[i]))
+			uv_close((uv_handle_t *)&t->listeners[i], NULL);
 	for (l = t->head; l; l = l->next)
 		sc_tls_conn_close(l->conn, reason);
+}
+
+void sc_links_free(struct sc_links *t)
+{
+	free(t->listeners);
+	t->listeners = NULL;
+	t->nlisteners = 0;
 }

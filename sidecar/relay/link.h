@@ -52,6 +52,9 @@ struct sc_link_cbs {
 
 struct sc_links {
 	uv_loop_t *loop;
+	uv_tcp_t *listeners;   /* wan.listen */
+	size_t nlisteners, cap;
+	struct sc_tls_ctx *server;
 	const struct sc_conf *conf;
 	struct sc_link *head;
 	uint64_t next_id;
@@ -59,18 +62,19 @@ struct sc_links {
 	void *arg;
 };
 
-void sc_links_init(struct sc_links *t, uv_loop_t *loop, const struct sc_conf *conf,
-		   const struct sc_link_cbs *cbs, void *arg);
+/* Room for conf's wan.listen entries.  Returns 0 or -ENOMEM. */
+int sc_links_init(struct sc_links *t, uv_loop_t *loop, const struct sc_conf *conf,
+		  const struct sc_link_cbs *cbs, void *arg);
+
+/* Listens on one wan.listen address; connections are accepted with the
+ * server context ctx.  Returns 0 or a libuv error. */
+int sc_links_listen(struct sc_links *t, const struct sockaddr *sa, struct sc_tls_ctx *ctx);
 
 /* Opens a TLS connection to sa for flow f of upstream up.  Returns 0 and
  * the link in *out, or a libuv error (nothing to free). */
 int sc_links_dial(struct sc_links *t, struct sc_flow *f, struct sc_up *up,
 		  struct sc_tls_ctx *ctx, const char *server_name, const struct sockaddr *sa,
 		  struct sc_link **out);
-
-/* Accepts a connection on wan.listen server.  Returns 0 or a negative
- * errno. */
-int sc_links_accept(struct sc_links *t, struct sc_tls_ctx *ctx, uv_stream_t *server);
 
 struct sc_link *sc_links_find(const struct sc_links *t, uint64_t id);
 
@@ -85,7 +89,8 @@ bool sc_link_has_identity(void *arg, const char *name);
 /* Sends bytes on an open link.  Returns 0 or a negative errno. */
 int sc_link_send(struct sc_link *l, const char *buf, size_t len);
 
-/* Sends close_notify on every link. */
+/* Closes the listeners and sends close_notify on every link. */
 void sc_links_close(struct sc_links *t, const char *reason);
+void sc_links_free(struct sc_links *t);
 
 #endif

@@ -23,8 +23,6 @@ struct sc_relay {
 	struct sc_tcp tcp;
 	struct sc_links links;
 	struct sc_tls_ctx *server;
-	uv_tcp_t *wan;              /* wan.listen */
-	size_t nwan;
 	struct sc_flow *flows;      /* one per upstream (shared) or device (per-device) */
 	size_t nflows;
 	uv_timer_t tick;            /* transaction expiry */
@@ -182,18 +180,6 @@ static void lan_handle(struct sc_relay *r, struct sc_dev *d, const struct from *
 	}
 }
 
-/* A keep-alive datagram (CRLF, CRLFCRLF) some devices send is not a
- * message. */
-static bool keepalive(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != '\r' && p[i] != '\n')
-			return false;
-	return true;
-}
-
 static void udp_recv(void *arg, const struct sockaddr *src, const char *buf, size_t len,
 		     bool truncated)
 {
@@ -207,8 +193,6 @@ static void udp_recv(void *arg, const struct sockaddr *src, const char *buf, siz
 			 sc_net_addr_str(src, who, sizeof(who)));
 		return;
 	}
-	if (keepalive(buf, len))
-		return;
 	lan_handle(r, sc_core_device(&r->core, src), &fr, buf, len);
 }
 
@@ -351,13 +335,6 @@ static void on_tick(uv_timer_t *t)
 }
 
 
-static void wan_accept(uv_stream_t *server, int status)
-{
-	struct sc_relay *r = server->data;
-
-	if (status == 0)
-		(void)sc_links_accept(&r->links, r->server, server);
-}
 
 static int contexts(struct sc_relay *r)
 {
@@ -381,32 +358,6 @@ static int contexts(struct sc_relay *r)
 	return 0;
 }
 
-/* One flow per upstream for the shared ones, one per device otherwise,
- * each reached from its record in the registry. */
-static int flows(struct sc_relay *r)
-{
-	struct sc_devices *reg = &r->core.reg;
-	size_t i, n = 0;
-
-	r->flows = calloc(reg->nup + reg->ndev + 1, sizeof(*r->flows));
-	if (!r->flows)
-		return -ENOMEM;
-	for (i = 0; i < reg->nup; i++) {
-		if (reg->up[i]->conf->connection != SC_CONN_SHARED)
-			continue;
-		reg->up[i]->flow = &r->flows[n];
-		sc_flow_init(&r->flows[n++], r->loop, &r->links, reg->up[i], &flow_cbs, r);
-	}
-	for (i = 0; i < reg->ndev; i++) {
-		if (reg->dev[i]->up->conf->connection == SC_CONN_SHARED)
-			continue;
-		reg->dev[i]->flow = &r->flows[n];
-		sc_flow_init(&r->flows[n++], r->loop, &r->links, reg->dev[i]->up, &flow_cbs, r);
-	}
-	r->nflows = n;
-	return 0;
-}
-
 int sc_relay_new(struct sc_relay **out, uv_loop_t *loop, const struct sc_conf *conf,
 		 const char *lan_udp, const char *lan_tcp)
 {
@@ -418,23 +369,22 @@ int sc_relay_new(struct sc_relay **out, uv_loop_t *loop, const struct sc_conf *c
 		return -ENOMEM;
 	r->loop = loop;
 	r->conf = conf;
-	sc_links_init(&r->links, loop, conf, &link_cbs, r);
+	rc = sc_links_init(&r->links, loop, conf, &link_cbs, r);
 	uv_timer_init(loop, &r->tick);
 	r->tick.data = r;
 	uv_timer_init(loop, &r->retx_timer);
 	r->retx_timer.data = r;
 	uv_timer_start(&r->tick, on_tick, 1000, 1000);
-	rc = sc_core_init(&r->core, conf, lan_udp, lan_tcp, sc_links_wan, &r->links);
+	if (rc == 0)
+		rc = sc_core_init(&r->core, conf, lan_udp, lan_tcp, sc_links_wan, &r->links);
 	if (rc == 0)
 		rc = sc_udp_init(&r->udp, loop, conf->lan.nlisten, SC_SIP_MAX_MSG, udp_recv, r);
 	if (rc == 0)
 		rc = sc_tcp_init(&r->tcp, loop, conf->lan.nlisten, SC_SIP_MAX_MSG + 1, &tcp_cbs, r);
 	if (rc == 0)
-		rc = (r->wan = calloc(conf->wan.nlisten + 1, sizeof(*r->wan))) ? 0 : -ENOMEM;
-	if (rc == 0)
 		rc = contexts(r);
 	if (rc == 0)
-		rc = flows(r);
+		rc = sc_flows_build(&r->flows, &r->nflows, &r->core.reg, loop, &r->links, &flow_cbs, r);
 	return rc;
 }
 
@@ -459,13 +409,8 @@ int sc_relay_listen(struct sc_relay *r)
 	}
 	for (i = 0; i < conf->wan.nlisten && rc == 0; i++) {
 		const struct sockaddr *sa = (const struct sockaddr *)&conf->wan.listen[i].addr.ss;
-		uv_tcp_t *h = &r->wan[r->nwan++];
 
-		uv_tcp_init(r->loop, h);
-		h->data = r;
-		rc = uv_tcp_bind(h, sa, 0);
-		if (rc == 0)
-			rc = uv_listen((uv_stream_t *)h, 64, wan_accept);
+		rc = sc_links_listen(&r->links, sa, r->server);
 		sc_net_addr_str(sa, who, sizeof(who));
 		if (rc < 0)
 			log_error("wan listen tls:%s: %s", who, uv_strerror(rc));
@@ -484,8 +429,6 @@ void sc_relay_stop(struct sc_relay *r)
 	r->stopping = true;
 	sc_udp_close(&r->udp);
 	sc_tcp_close(&r->tcp);
-	for (i = 0; i < r->nwan; i++)
-		uv_close((uv_handle_t *)&r->wan[i], NULL);
 	uv_close((uv_handle_t *)&r->tick, NULL);
 	uv_close((uv_handle_t *)&r->retx_timer, NULL);
 	for (i = 0; i < r->nflows; i++)
@@ -507,7 +450,7 @@ void sc_relay_free(struct sc_relay *r)
 	sc_core_free(&r->core);
 	sc_udp_free(&r->udp);
 	sc_tcp_free(&r->tcp);
-	free(r->wan);
+	sc_links_free(&r->links);
 	free(r->flows);
 	free(r);
 }
