@@ -1,0 +1,46 @@
+/* The relay's shared state, for its two wiring files only: relay.c (set-up,
+ * the WAN side, timers) and lan.c (the LAN side).  Nothing outside
+ * sidecar/relay/relay.c and lan.c includes this. */
+#ifndef SC_RELAY_WIRING_H
+#define SC_RELAY_WIRING_H
+
+#include <stdbool.h>
+
+#include <uv.h>
+
+#include "../net/tcp.h"
+#include "../net/udp.h"
+#include "core.h"
+#include "flow.h"
+#include "link.h"
+
+struct sc_relay {
+	uv_loop_t *loop;
+	const struct sc_conf *conf;
+	struct sc_core core;
+	struct sc_udp udp;
+	struct sc_tcp tcp;
+	struct sc_links links;
+	struct sc_tls_ctx *server;
+	struct sc_flow *flows;      /* one per upstream (shared) or device (per-device) */
+	size_t nflows;
+	uv_timer_t tick;            /* transaction expiry */
+	uv_timer_t retx_timer;      /* Timer A/E towards UDP devices */
+	bool stopping;
+	struct sc_sip_msg qmsg;     /* a queued request, parsed again */
+	struct sc_core_out out;
+};
+
+static inline uint64_t sc_relay_now(const struct sc_relay *r)
+{
+	return uv_now(r->loop);
+}
+
+/* The LAN side (lan.c): datagrams, TCP connections and queued requests to
+ * the core and the flows. */
+void sc_relay_lan_udp(void *arg, const struct sockaddr *src, const char *buf, size_t len,
+		      bool truncated);
+extern const struct sc_tcp_cbs sc_relay_lan_tcp;
+extern const struct sc_flow_cbs sc_relay_lan_flow;
+
+#endif
