@@ -133,8 +133,10 @@ int sc_daemon_run(const struct sc_conf *conf)
 	uv_run(loop, UV_RUN_DEFAULT);
 	st = sc_relay_stats(d.relay);
 	log_info("stopped: %lu from unknown sources, %lu malformed, %lu retransmissions absorbed, "
-		 "%lu responses for unknown transactions",
-		 st->unknown_source, st->malformed, st->retransmissions, st->unknown_txn);
+		 "%lu responses for unknown transactions, %lu device responses not for us, "
+		 "%lu provider requests for no device",
+		 st->unknown_source, st->malformed, st->retransmissions, st->unknown_txn,
+		 st->not_ours, st->no_device);
 out:
 	/* Close whatever is still open (everything, after a failed start) and
 	 * let the loop run the close callbacks. */

@@ -224,7 +224,7 @@ for rate in $rates; do
 done
 [ "$placement" = none ] || pin_clear "$edge_pid"
 sc_stop
-sc_counters=$(sed -n 's/.*\[relay\] stopped: //p' "$sc_log" | tail -n 1)
+sc_counters=$(sed -n 's/.*\[daemon\] stopped: //p' "$sc_log" | tail -n 1)
 sc_warn=$(awk '$2 == "warn" || $2 == "error"' "$sc_log" | wc -l)
 awk '$2 == "warn" || $2 == "error"' "$sc_log" | cut -c1-200 | sort | uniq -c | sort -rn | head -n 5 >"$tmp/sc-warn.txt"
 edge_err=$(grep -c 'ERROR' "$edge_dir/kamailio.log")
