@@ -1,5 +1,4 @@
 /* The sidecar's own Via (SPEC B3).  See outbound.h. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -74,45 +73,14 @@ int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
 static int via_token(sc_str v, struct sc_via_token *t)
 {
 	struct sc_contact_token ct;
-	char *colon, *host;
-	void *dst;
-	uint16_t port;
 
 	if (v.n < 2 || (v.p[v.n - 1] != 'u' && v.p[v.n - 1] != 't') || v.p[v.n - 2] != '~' ||
 	    sc_contact_token_parse(sc_str_make(v.p, v.n - 1), &ct) < 0)
 		return -EBADMSG;
 	t->device = ct.device;
 	t->transport = v.p[v.n - 1] == 't' ? SC_TP_TCP : SC_TP_UDP;
-	colon = strrchr(ct.hostport, ':');
-	if (!colon)
-		return -EBADMSG;
-	*colon = '\0';
-	if (sc_sip_port_parse(sc_str_cstr(colon + 1), &port) < 0 || port == 0)
-		return -EBADMSG;
-	port = htons(port);
-	memset(&t->src, 0, sizeof(t->src));
-	host = ct.hostport;
-	if (host[0] == '[') {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&t->src.ss;
-
-		if (colon[-1] != ']')
-			return -EBADMSG;
-		colon[-1] = '\0';
-		host++;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = port;
-		dst = &in6->sin6_addr;
-		t->src.len = sizeof(*in6);
-		return inet_pton(AF_INET6, host, dst) == 1 ? 0 : -EBADMSG;
-	} else {
-		struct sockaddr_in *in = (struct sockaddr_in *)(void *)&t->src.ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = port;
-		dst = &in->sin_addr;
-		t->src.len = sizeof(*in);
-		return inet_pton(AF_INET, host, dst) == 1 ? 0 : -EBADMSG;
-	}
+	/* Always address:port: we wrote it (sc_outbound_via_add). */
+	return sc_net_addr_parse(ct.hostport, 0, &t->src) < 0 ? -EBADMSG : 0;
 }
 
 int sc_outbound_via_pop(const struct sc_sip_msg *m, struct sc_via_token *t, struct sc_edits *ed)
