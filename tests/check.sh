@@ -1,7 +1,7 @@
 #!/bin/sh
 # Everything `make check` runs, in order, with one summary line at the end:
 #   check: N passed, N failed
-# Steps: native unit tests (gcc), the config tests against the real binary,
+# Steps: the layout rules (tests/layout.sh), native unit tests (gcc), the config tests against the real binary,
 # unit and config tests again under ASan+UBSan (clang), `probe` against real
 # TLS peers (openssl s_server, Kamailio) with both builds, the relay between
 # sipp phones and a Kamailio TLS provider (tests/interop) with both builds,
@@ -63,6 +63,7 @@ tests/data/certs/mkcerts.sh "$certs" >"$log/certs.log" 2>&1 || {
 }
 export SC_TEST_CERTS="$certs"
 
+step layout tests/layout.sh
 step native make -j"$jobs" unit
 step config env SIPSIDECAR=build/native/sipsidecar tests/config/run.sh
 step sanitizers make -j"$jobs" unit SAN=1 CC=clang
