@@ -547,7 +547,11 @@ int sc_core_lan_input(struct sc_core *c, const char *buf, size_t len, const stru
 		return SC_CORE_SUBMIT;
 	if (rc == SC_CORE_DROP && o->link && !(c->link_wan && c->link_wan(c->link_arg, o->link))) {
 		/* A retransmission of a request whose connection dropped
-		 * before any answer: the first went nowhere, send this one. */
+		 * before any answer: the first went nowhere, send this one.
+		 * It has not gone out either until sc_core_forward names its
+		 * new link: till then later copies are absorbed, not queued
+		 * again (B9). */
+		(void)sc_core_sent(c, m, dev, src, 0);
 		o->resend = true;
 		o->why = "lost with its connection, sending it again";
 		return SC_CORE_SUBMIT;
