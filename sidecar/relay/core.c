@@ -373,7 +373,7 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 	struct sc_edits ed;
 	struct sc_sip_uri ru;
 	char via[256], mf[8], rr[512], first[128], second[128];
-	uint64_t key;
+	uint64_t key = 0;
 	struct sc_dev *dev = NULL;
 	bool have_tok = false;
 	int rc;
