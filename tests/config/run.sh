@@ -5,11 +5,13 @@
 # usage: tests/config/run.sh        (from the top of the source tree)
 # Environment: SIPSIDECAR (default build/native/sipsidecar); SC_TEST_CERTS, a
 # directory made by tests/data/certs/mkcerts.sh (default: a fresh one).
-# Prints one line per failed case and "config: N passed, N failed" last.
+# Prints one line per failed or skipped case, then "config: N skipped" and
+# "config: N passed, N failed" last (tests/check.sh reads both).
 set -u
 bin=${SIPSIDECAR:-build/native/sipsidecar}
 passed=0
 failed=0
+skipped=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sc-config-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
@@ -17,6 +19,16 @@ ok() { passed=$((passed + 1)); }
 fail() {
 	echo "FAIL: $*"
 	failed=$((failed + 1))
+}
+# skip DESC: a case that cannot run here; counted, never as a pass.
+skip() {
+	echo "skip: $*"
+	skipped=$((skipped + 1))
+}
+summary() {
+	echo "config: $skipped skipped"
+	echo "config: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
 }
 
 # run NAME EXPECTED_STATUS ARGS...: runs the binary, keeps stdout+stderr in
@@ -45,16 +57,16 @@ expect() {
 }
 
 if [ ! -x "$bin" ]; then
-	echo "config: $bin is not built (make)"
-	echo "config: 0 passed, 1 failed"
+	fail "$bin is not built (make)"
+	summary
 	exit 1
 fi
 
 certs=${SC_TEST_CERTS:-$tmp/certs}
 if ! tests/data/certs/mkcerts.sh "$certs" >"$tmp/mkcerts.log" 2>&1; then
 	cat "$tmp/mkcerts.log"
-	echo "config: cannot make test certificates (needs openssl)"
-	echo "config: 0 passed, 1 failed"
+	fail "cannot make test certificates (needs openssl)"
+	summary
 	exit 1
 fi
 # The examples name /etc/sipsidecar/... and the system CA bundle; both are
@@ -271,5 +283,4 @@ if run run-busy 1 run -c "$tmp/busy.yaml"; then
 	expect run-busy 'error \[relay\] wan listen tls:127\.0\.0\.1:25199: address already in use$'
 fi
 
-echo "config: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

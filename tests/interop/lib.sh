@@ -18,12 +18,13 @@
 #   IT_KEEP           1: keep the temp dir with every log
 #
 # Variables a test reads after the calls below: tmp, certs, kam_pid,
-# kam_dir, sc_pid, sc_log, sc_status, sipp_rc, passed, failed.
+# kam_dir, sc_pid, sc_log, sc_status, sipp_rc, passed, failed, skipped.
 
 IT_DIR=tests/interop
 SIPSIDECAR=${SIPSIDECAR:-build/native/sipsidecar}
 passed=0
 failed=0
+skipped=0
 pids=""
 kam_pid=""
 kam_dir=""
@@ -43,7 +44,9 @@ fail() {
 	failed=$((failed + 1))
 	echo "FAIL: $*"
 }
+# skip DESC: a check that cannot run here; counted, never as a pass.
 skip() {
+	skipped=$((skipped + 1))
 	echo "skip: $*"
 }
 # show FILE [LINES]: the tail of a log, indented, under a failure.
@@ -58,8 +61,10 @@ check() {
 	shift
 	if "$@"; then ok "$_ck_desc"; else fail "$_ck_desc"; fi
 }
-# it_summary NAME: the last line of every test script; the exit status.
+# it_summary NAME: the skip count, then the last line of every test script
+# (tests/check.sh reads both); the exit status.
 it_summary() {
+	echo "$1: $skipped skipped"
 	echo "$1: $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }

@@ -35,7 +35,8 @@
 #
 # usage: tests/interop/run.sh     (from anywhere; runs from the top)
 # Environment: see lib.sh (SIPSIDECAR, SIPSEND, SC_TEST_CERTS, IT_KEEP...).
-# Prints one line per check and "interop: N passed, N failed" last.
+# Prints one line per check, then "interop: N skipped" and
+# "interop: N passed, N failed" last.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/interop/lib.sh
