@@ -2,8 +2,9 @@
 # Helpers for the interop tests; sourced (POSIX sh) from the top of the
 # source tree by tests/interop/run.sh and selftest.sh.
 #
-#   sipp phone A --UDP/TCP--> sipsidecar --TLS--> kamailio (registrar/proxy)
-#   sipp phone B <--UDP------ sipsidecar <--TLS--  (new connection to wan.listen)
+#   sipp phone A --UDP (LAN)--> sipsidecar --TLS--> kamailio (registrar/proxy)
+#   sipp phone B <--UDP (LAN)-- sipsidecar <--TLS--  (new connection to wan.listen)
+#   a TCP phone  <--TCP (LANT)-> sipsidecar          (LAN TCP has a port of its own)
 #
 # Everything runs on 127.0.0.1.  Every process started here is kept by PID
 # and stopped by PID (on exit too); nothing else is ever signalled.
@@ -255,12 +256,15 @@ kam_tls_ok() {
 # --- the relay --------------------------------------------------------------
 
 # sc_config FILE: the relay config of the standard topology, from PA, PB,
-# LAN, WAN, KTLS and certs.  Tests that need a variation edit a copy.
+# LAN (udp), LANT (tcp), WAN, KTLS and certs.  Tests that need a variation
+# edit a copy.  LAN TCP listens on a port of its own, so that a TCP hop
+# that names the UDP listener (Via, Record-Route, Route) is caught.
 sc_config() {
+	: "${LAN:?sc_config: LAN is not set}" "${LANT:?sc_config: LANT is not set}"
 	cat >"$1" <<EOF
 log: { level: debug, target: stderr }
 lan:
-  listen: [ "udp:127.0.0.1:$LAN", "tcp:127.0.0.1:$LAN" ]
+  listen: [ "udp:127.0.0.1:$LAN", "tcp:127.0.0.1:$LANT" ]
   advertise: 127.0.0.1
   allow: [ 127.0.0.1/32 ]
 wan:

@@ -2,9 +2,10 @@
 # Interop tests: the relay between sipp phones and a real Kamailio over TLS,
 # all on 127.0.0.1 (ports picked at random, see lib.sh):
 #
-#   phone A (sipp, udp PA) --UDP--> sipsidecar lan udp/tcp LAN --TLS--> kamailio tls KTLS
-#   phone B (sipp, udp PB) <--UDP-- sipsidecar wan tls WAN     <--TLS-- (new connection)
-#   phone C (sipp, tcp from 127.0.0.2) <--TCP--> sipsidecar   (its own connection)
+#   phone A (sipp, udp PA) --UDP--> sipsidecar lan udp LAN  --TLS--> kamailio tls KTLS
+#   phone B (sipp, udp PB) <--UDP-- sipsidecar wan tls WAN  <--TLS-- (new connection)
+#   phone C (sipp, tcp from 127.0.0.2) <--TCP--> sipsidecar lan tcp LANT (its own
+#                                                 connection; LANT is not LAN)
 #
 # Cases (SPEC §4 numbers in brackets):
 #   a  both phones register; A calls B and B calls A; the callee hangs up;
@@ -19,7 +20,10 @@
 #   d  a provider that demands a client certificate: given, it registers;
 #      without one, 503 and the log says so [B10]
 #   e  a source that matches no device never reaches the provider [B1]
-#   f  a phone on TCP registers, is called and calls [B2-B5]
+#   f  a phone on TCP registers, is called and calls; what it gets names
+#      the relay's TCP port (LANT), never the UDP one: the top Via, the
+#      Record-Route entries facing the LAN; a preloaded Route naming the
+#      TCP LAN address is consumed, never reaches Kamailio [B2-B5]
 #   g  malformed and oversized messages: 400 or dropped, the relay lives
 #      on and the next call works [B8]
 #   h  after a relay restart (no flows, registrations still at Kamailio) an
@@ -27,11 +31,16 @@
 #   i  what the provider sees: contacts on the relay's WAN address with
 #      transport=tls, a TLS top Via with the relay's sent-by on every
 #      request [B3, B4]
+#   j  a UDP retransmission gets the same answer and reaches Kamailio
+#      once [B9]
+#   k  flows: per device or shared, CRLF keep-alives, re-dialled after the
+#      provider comes back; open and close logged [B2, B10]
 #
 # Relays, in order: the main one (a, b, e, f, g), restarted (h), trusted:
-# false and verify: false (b), the s_server one (c), the client-certificate
-# one against a second Kamailio (d).  With a sanitizer build every relay log
-# must be free of sanitizer reports.
+# false and verify: false (b), the main one again (j), keepalive per device
+# and shared (k), the s_server one (c), the client-certificate one against
+# a second Kamailio (d).  With a sanitizer build every relay log must be
+# free of sanitizer reports.
 #
 # usage: tests/interop/run.sh     (from anywhere; runs from the top)
 # Environment: see lib.sh (SIPSIDECAR, SIPSEND, SC_TEST_CERTS, IT_KEEP...).
@@ -56,9 +65,13 @@ done
 it_certs || give_up "cannot make test certificates"
 
 # PC, PC2: TCP ports of phone C on 127.0.0.2.
+# LAN, LANT: the relay's UDP and TCP LAN ports (RELAY, RELAYT), never the
+# same, so that naming one for the other shows.
 PA=$(free_port) && PB=$(free_port) && PC=$(free_port) && PC2=$(free_port) &&
-	LAN=$(free_port) && WAN=$(free_port) && KTLS=$(free_port) || give_up "no free ports"
+	LAN=$(free_port) && LANT=$(free_port) && WAN=$(free_port) && KTLS=$(free_port) ||
+	give_up "no free ports"
 RELAY=127.0.0.1:$LAN
+RELAYT=127.0.0.1:$LANT
 t_start=$(date +%s)
 
 # --- helpers -----------------------------------------------------------------
@@ -78,20 +91,50 @@ register() {
 
 # call CASE NAME CALLER CPORT CALLEE EPORT UAC UAS [CALLER SIPP ARGS...]:
 # the callee's phone (udp EPORT) runs UAS as NAME-uas in the background,
-# the caller's (CPORT) runs UAC as NAME-uac; both must succeed.
+# the caller's (CPORT) runs UAC as NAME-uac, to RELAY (RELAYT when its
+# ARGS say -t t1 or tn); both must succeed.
 call() {
 	_cl_case=$1 _cl_name=$2 _cl_from=$3 _cl_fport=$4 _cl_to=$5 _cl_tport=$6
 	_cl_uac=$7 _cl_uas=$8
 	shift 8
+	_cl_relay=$RELAY
+	_cl_prev=""
+	for _cl_a in "$@"; do
+		[ "$_cl_prev" = "-t" ] && case $_cl_a in t*) _cl_relay=$RELAYT ;; esac
+		_cl_prev=$_cl_a
+	done
 	if ! sipp_bg "$_cl_name-uas" "$_cl_uas" -p "$_cl_tport" -s "$_cl_to"; then
 		fail "$_cl_case: $_cl_to's phone did not start"
 		return 1
 	fi
-	sipp_run "$_cl_name-uac" "$_cl_uac" "$RELAY" -p "$_cl_fport" -s "$_cl_to" \
+	sipp_run "$_cl_name-uac" "$_cl_uac" "$_cl_relay" -p "$_cl_fport" -s "$_cl_to" \
 		-key me "$_cl_from" "$@"
 	sipp_ok "$_cl_name-uac" "$_cl_case: $_cl_from calls $_cl_to (${_cl_uac%.xml})"
 	sipp_wait "$_cl_name-uas"
 	sipp_ok "$_cl_name-uas" "$_cl_case: $_cl_to's phone completes ${_cl_uas%.xml}"
+}
+
+# entries NAME START HEADER: every value of HEADER (comma-separated ones
+# split, in order) in the first message NAME received whose start line
+# matches START, one a line.
+entries() {
+	sipp_headers "$1" "$2" "$3" | sed 's/^[^:]*:[[:space:]]*//' | tr ',' '\n' |
+		sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | grep -v '^$'
+}
+# entry_is DESC NAME START HEADER first|last ERE: the first (last) value
+# of HEADER in that message matches ERE.
+entry_is() {
+	if [ "$5" = first ]; then
+		_ei_got=$(entries "$2" "$3" "$4" | head -n 1)
+	else
+		_ei_got=$(entries "$2" "$3" "$4" | tail -n 1)
+	fi
+	if printf '%s\n' "$_ei_got" | grep -Eq -- "$6"; then
+		ok "$1"
+	else
+		fail "$1: the $5 $4 is [${_ei_got}], want /$6/"
+		sipp_trace "$2" received "$3" 1 | sed 's/^/    /'
+	fi
 }
 
 # alert_info DESC NAME WANT: the first INVITE phone NAME received has exactly
@@ -151,7 +194,7 @@ sc_alive() {
 # sc_relaunch CONFIG: a relay with CONFIG on the standard ports; gives up
 # when it does not start.
 sc_relaunch() {
-	sc_start "$1" "udp:$LAN" "tcp:$LAN" "tcp:$WAN" || give_up "sipsidecar did not start with $1"
+	sc_start "$1" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" || give_up "sipsidecar did not start with $1"
 }
 
 # contact_check CASE USER: kamailio stores USER's contact on the relay's WAN
@@ -258,7 +301,7 @@ sipsend_run e-udp -b 127.0.0.9 -w 1500 "$RELAY" "$tmp/e-udp.sip"
 # shellcheck disable=SC2016 # expanded by eval
 check "e: mallory's REGISTER over UDP gets no answer (sipsend $send_rc)" \
 	eval '[ "$send_rc" = 3 ] && [ ! -s "$tmp/e-udp.ans" ]'
-sipsend_run e-tcp -t -b 127.0.0.9 -w 3000 "$RELAY" "$tmp/e-tcp.sip"
+sipsend_run e-tcp -t -b 127.0.0.9 -w 3000 "$RELAYT" "$tmp/e-tcp.sip"
 check "e: mallory's REGISTER over TCP gets 403" answer_is e-tcp '^SIP/2\.0 403 '
 sipsend_run e-ctl -b 127.0.0.2 -w 5000 "$RELAY" "$tmp/e-ctl.sip"
 check "e: control: the same REGISTER from a device's address gets 200" \
@@ -278,7 +321,7 @@ log_has "e: the relay logs the TCP source it refused" "$sc_log" \
 # one connection: one sipp, one Call-ID for the REGISTER and the INVITE.
 echo "-- f: a TCP phone"
 cid="tcp-$$@interop"
-if sipp_bg f-c register-answer.xml "$RELAY" -t t1 -i 127.0.0.2 -p "$PC" -s carol \
+if sipp_bg f-c register-answer.xml "$RELAYT" -t t1 -i 127.0.0.2 -p "$PC" -s carol \
 	-key cparams ";transport=tcp" -cid_str "$cid"; then
 	if wait_until 100 sipp_got f-c '^SIP/2\.0 200 ' '^CSeq: *1 REGISTER'; then
 		ok "f: carol registers over TCP"
@@ -290,8 +333,14 @@ if sipp_bg f-c register-answer.xml "$RELAY" -t t1 -i 127.0.0.2 -p "$PC" -s carol
 	fi
 	sipp_wait f-c
 	sipp_ok f-c "f: carol answers on her TCP connection"
-	check "f: carol's INVITE came over TCP with the relay's TCP Via" \
-		sipp_got f-c '^INVITE ' "^Via: SIP/2\.0/TCP 127\.0\.0\.1:$LAN;"
+	# LANT is not LAN: a TCP hop must name the TCP listener, never the
+	# UDP one, in the Via and in the Record-Route entry facing the LAN.
+	entry_is "f: carol's INVITE has the relay's TCP Via on top, on the TCP port" \
+		f-c '^INVITE ' Via first "^SIP/2\.0/TCP 127\.0\.0\.1:$LANT;branch="
+	entry_is "f: ... and its top Record-Route, facing the LAN, is the TCP listener" \
+		f-c '^INVITE ' Record-Route first "^<sip:127\.0\.0\.1:$LANT;transport=tcp;lr;sc-rr>\$"
+	entry_is "f: alice's BYE reached carol with the relay's TCP Via on the TCP port" \
+		f-c '^BYE ' Via first "^SIP/2\.0/TCP 127\.0\.0\.1:$LANT;branch="
 	alert_info "f: carol's INVITE has only her preset Alert-Info" f-c "Alert-Info: Bellcore-dr4"
 else
 	fail "f: carol's phone did not start"
@@ -300,6 +349,31 @@ fi
 call f f-ca carol "$PC2" alice "$PA" uac-call.xml uas-call.xml \
 	-t t1 -i 127.0.0.2 -key cparams ";transport=tcp"
 check "f: carol's call reached alice from kamailio" sipp_got f-ca-uas '^INVITE ' '^From: .*carol@'
+# The relay's first Record-Route pair (added as carol's INVITE left the
+# LAN) is the last in the set: its LAN entry must be the TCP listener.
+entry_is "f: the Record-Route entry facing carol's LAN is the TCP listener" \
+	f-ca-uas '^INVITE ' Record-Route last "^<sip:127\.0\.0\.1:$LANT;transport=tcp;lr;sc-rr>\$"
+# B3: a Route naming the relay's TCP LAN address (an outbound proxy
+# preloaded by the phone) is consumed; the next one, not ours, is kept.
+# Kamailio logs the Route set it got ("hdrs:" lines).
+for spec in "routeself <sip:127.0.0.1:$LANT;transport=tcp;lr>" \
+	"routenext <sip:127.0.0.1:$LANT;transport=tcp;lr>, <sip:proxy.other.test;lr>"; do
+	f_user=${spec%% *} f_route=${spec#* }
+	sip_register "$f_user" 127.0.0.2:5060 TCP |
+		sed "s#^Max-Forwards: 70\$#Route: $f_route\nMax-Forwards: 70#" | crlf >"$tmp/f-$f_user.sip"
+	sipsend_run "f-$f_user" -t -b 127.0.0.2 -w 5000 "$RELAYT" "$tmp/f-$f_user.sip"
+	check "f: $f_user: the REGISTER with a preloaded Route to 127.0.0.1:$LANT gets 200" \
+		answer_is "f-$f_user" '^SIP/2\.0 200 '
+done
+log_has "f: the Route naming the relay's TCP LAN address did not reach kamailio" "$KAM1_LOG" \
+	'hdrs: REGISTER from=sip:routeself@sip\.example\.test route=<null>( |$)'
+log_has "f: ... and the next Route after it did, alone" "$KAM1_LOG" \
+	'hdrs: REGISTER from=sip:routenext@sip\.example\.test route=<sip:proxy\.other\.test;lr>( |$)'
+# Over every request so far: none came with one of the relay's LAN
+# entries on top of its Route set (the relay's own entries further down,
+# after kamailio's, are for the way back and are legitimate).
+log_lacks "f: no Route set kamailio got starts with the relay's LAN address" "$KAM1_LOG" \
+	"route=<sip:127\.0\.0\.1:($LAN|$LANT)[;>]"
 
 # (g) B8: junk from phone C's address (127.0.0.2); each gets a 400 where
 # one can be built, or is dropped with a log line, nothing of it may reach kamailio (every message
@@ -311,10 +385,10 @@ echo "-- g: malformed and oversized messages"
 # one more malformed message.
 g_send() {
 	_gs_name=g-$1-$2 _gs_want=$3 _gs_desc="$(echo "$1" | tr '[:lower:]' '[:upper:]'): $4"
-	_gs_t=""
-	[ "$1" = tcp ] && _gs_t=-t
+	_gs_t="" _gs_to=$RELAY
+	[ "$1" = tcp ] && _gs_t=-t _gs_to=$RELAYT
 	_gs_before=$(malformed_count)
-	sipsend_run "$_gs_name" $_gs_t -b 127.0.0.2 -w 1200 "$RELAY" "$tmp/g-$2.sip"
+	sipsend_run "$_gs_name" $_gs_t -b 127.0.0.2 -w 1200 "$_gs_to" "$tmp/g-$2.sip"
 	if [ "$_gs_want" = 400 ] && answer_is "$_gs_name" '^SIP/2\.0 400 ' &&
 		answer_has "$_gs_name" '^Warning: 399 sipsidecar "malformed request"'; then
 		ok "g: $_gs_desc: 400"
