@@ -35,12 +35,15 @@
 #      once [B9]
 #   k  flows: per device or shared, CRLF keep-alives, re-dialled after the
 #      provider comes back; open and close logged [B2, B10]
+#   l  wan.listen: a client certificate with a valid chain for another
+#      name (openssl s_client) belongs to no upstream, its INVITE is not
+#      trust-marked; the provider's certificate is [B6, B15]
 #
-# Relays, in order: the main one (a, b, e, f, g), restarted (h), trusted:
-# false and verify: false (b), the main one again (j), keepalive per device
-# and shared (k), the s_server one (c), the client-certificate one against
-# a second Kamailio (d).  With a sanitizer build every relay log must be
-# free of sanitizer reports.
+# Relays, in order: the main one (a, b, e, f, g), restarted (h, l),
+# trusted: false and verify: false (b), the main one again (j), keepalive
+# per device and shared (k), the s_server one (c), the client-certificate
+# one against a second Kamailio (d).  With a sanitizer build every relay
+# log must be free of sanitizer reports.
 #
 # usage: tests/interop/run.sh     (from anywhere; runs from the top)
 # Environment: see lib.sh (SIPSIDECAR, SIPSEND, SC_TEST_CERTS, IT_KEEP...).
@@ -454,6 +457,90 @@ log_has "h: the relay logged kamailio's new TLS connection to wan.listen" "$sc_l
 log_has "h: the relay chose ChaCha20-Poly1305 on the connection it accepted" "$sc_log" \
 	'from 127\.0\.0\.1 port [0-9]+: TLSv1\.3 TLS13-CHACHA20-POLY1305-SHA256, .*verified yes'
 log_lacks "h: nobody registered with this relay" "$sc_log" 'REGISTER'
+
+# (l) B6 and B15 on wan.listen: a client certificate with a valid chain
+# but for another name (other.pem: sip.other.test) belongs to no upstream,
+# so the INVITE it brings is not trust-marked: bob gets it without the
+# preset Alert-Info (or, once B15 refuses such connections, it gets 403
+# and reaches nobody).  The same INVITE with the provider's certificate
+# (server.pem: sip.example.test, the upstream's server_name) is marked.
+# The client is openssl s_client, its stdin a FIFO held open read-write;
+# the Request-URI is bob's contact at kamailio (the relay's token).
+echo "-- l: client certificates on wan.listen"
+l_ruri=$(kam_contacts | awk '$1 == "bob" { print $2; exit }')
+[ -n "$l_ruri" ] || give_up "l: kamailio has no contact for bob"
+# l_invite NAME CERT KEY: s_client presents CERT (chain: the intermediate)
+# on a connection to wan.listen from port l_port and sends an INVITE for
+# bob, with a caller-chosen Alert-Info; bob (uas-answer) is NAME-uas.
+# Afterwards: what came back in $tmp/NAME.out.
+l_invite() {
+	_li_name=$1 _li_cert=$2 _li_key=$3
+	l_port=$(free_port) || give_up "no free port"
+	cat <<EOM | crlf >"$tmp/$_li_name.sip"
+INVITE $l_ruri SIP/2.0
+Via: SIP/2.0/TLS 127.0.0.1:$l_port;branch=z9hG4bK-$_li_name-$$;rport
+Max-Forwards: 70
+From: <sip:alice@sip.example.test>;tag=$_li_name
+To: <sip:bob@sip.example.test>
+Call-ID: $_li_name-$$@interop
+CSeq: 1 INVITE
+Contact: <sip:alice@127.0.0.1:$l_port;transport=tls>
+Alert-Info: <http://evil.example/$_li_name.wav>
+Content-Length: 0
+
+EOM
+	if ! sipp_bg "$_li_name-uas" uas-answer.xml -p "$PB" -s bob; then
+		fail "l: $_li_name: bob's phone did not start"
+		return 1
+	fi
+	rm -f "$tmp/$_li_name.in"
+	mkfifo "$tmp/$_li_name.in" || return 1
+	openssl s_client -connect "127.0.0.1:$WAN" -bind "127.0.0.1:$l_port" \
+		-servername sip.example.test -CAfile "$certs/ca.pem" -cert "$_li_cert" \
+		-cert_chain "$certs/intermediate.pem" -key "$_li_key" -brief -nocommands -ign_eof \
+		<>"$tmp/$_li_name.in" >"$tmp/$_li_name.out" 2>"$tmp/$_li_name.err" &
+	_li_pid=$!
+	it_track "$_li_pid"
+	if wait_until 50 l_client "$_li_pid" "$tmp/$_li_name.err" 'CONNECTION ESTABLISHED'; then
+		cat "$tmp/$_li_name.sip" >"$tmp/$_li_name.in"
+		# bob answers 200 and is done; the answer comes back to s_client.
+		wait_until 50 l_client "$_li_pid" "$tmp/$_li_name.out" '^SIP/2\.0 [1-6][0-9][0-9] '
+	else
+		fail "l: $_li_name: s_client did not connect to wan.listen"
+		show "$tmp/$_li_name.err"
+	fi
+	it_stop "$_li_pid"
+	it_stop "$(cat "$tmp/$_li_name-uas.pid")"
+	tr -d '\r' <"$tmp/$_li_name.out" >"$tmp/$_li_name.ans"
+}
+# l_client PID FILE ERE: a line of FILE matches ERE; 2 when s_client PID
+# is gone (for wait_until).
+l_client() {
+	grep -Eq -- "$3" "$2" && return 0
+	kill -0 "$1" 2>/dev/null || return 2
+	return 1
+}
+l_invite l-other "$certs/other.pem" "$certs/other.key"
+log_has "l: other: the relay verified the chain of sip.other.test but gave it to no upstream" \
+	"$sc_log" "from 127\.0\.0\.1 port $l_port: client certificate verified but is for no upstream"
+log_lacks "l: other: the connection was not attributed to the upstream" "$sc_log" \
+	"from 127\.0\.0\.1 port $l_port: client certificate is for upstream"
+if sipp_got l-other-uas '^INVITE ' .; then
+	alert_info "l: other: bob's INVITE over it carries no Alert-Info at all" l-other-uas ""
+elif answer_is l-other '^SIP/2\.0 403 '; then
+	ok "l: other: the INVITE got 403 and reached nobody (B15)"
+else
+	fail "l: other: bob got no INVITE and s_client no 403:"
+	show "$tmp/l-other.ans" 5
+	show "$sc_log" 10
+fi
+l_invite l-right "$certs/server.pem" "$certs/server.key"
+log_has "l: right: the provider's certificate is attributed to its upstream" "$sc_log" \
+	"from 127\.0\.0\.1 port $l_port: client certificate is for upstream provider"
+alert_info "l: right: bob's INVITE has only his preset Alert-Info" l-right-uas \
+	"Alert-Info: Bellcore-dr4"
+check "l: right: bob's 200 came back to the provider's connection" \
+	answer_is l-right '^SIP/2\.0 200 '
 
 # (b) continued: no Alert-Info at all with trusted: false, nor with
 # verify: false (then nothing is verified, so nothing is trusted).
