@@ -38,12 +38,16 @@
 #   l  wan.listen: a client certificate with a valid chain for another
 #      name (openssl s_client) belongs to no upstream, its INVITE is not
 #      trust-marked; the provider's certificate is [B6, B15]
+#   m  Authorization headers are not logged, even at debug [B10]
+#   n  an upstream that refuses TCP, or accepts it and never speaks
+#      (python3): 503 with a Warning naming the cause within
+#      handshake_timeout + 1 s [B10]
 #
-# Relays, in order: the main one (a, b, e, f, g), restarted (h, l),
+# Relays, in order: the main one (a, b, e, f, g, m), restarted (h, l),
 # trusted: false and verify: false (b), the main one again (j), keepalive
 # per device and shared (k), the s_server one (c), the client-certificate
-# one against a second Kamailio (d).  With a sanitizer build every relay
-# log must be free of sanitizer reports.
+# one against a second Kamailio (d), the unreachable upstreams (n).  With a
+# sanitizer build every relay log must be free of sanitizer reports.
 #
 # usage: tests/interop/run.sh     (from anywhere; runs from the top)
 # Environment: see lib.sh (SIPSIDECAR, SIPSEND, SC_TEST_CERTS, IT_KEEP...).
@@ -60,7 +64,7 @@ give_up() {
 	exit 1
 }
 
-for tool in kamailio kamcmd sipp openssl ss; do
+for tool in kamailio kamcmd sipp openssl ss python3; do
 	command -v "$tool" >/dev/null 2>&1 || give_up "$tool is not installed"
 done
 [ -x "$SIPSIDECAR" ] || give_up "$SIPSIDECAR is not built (make)"
@@ -440,6 +444,29 @@ log_has "g: the relay closed the TCP stream that went over 64 KiB" "$sc_log" \
 sc_alive g
 log_lacks "g: none of it reached kamailio" "$KAM1_LOG" 'junkmark'
 call g g-ab alice "$PA" bob "$PB" uac-call.xml uas-call.xml
+
+# (m) B10: Authorization headers are never logged.  A device's REGISTER
+# with digest credentials (and a Proxy-Authorization) goes through the
+# main relay at log level debug; kamailio gets the Authorization, the
+# relay's log has the exchange and none of the secret.
+echo "-- m: credentials are not logged"
+# auth_headers: digest credentials that name SECRETMARK (a filter: after
+# the Max-Forwards line of a sip_register message).
+auth_headers() {
+	sed 's#^Max-Forwards: 70$#Max-Forwards: 70\
+Authorization: Digest username="alice", realm="sip.example.test", nonce="n0nce1", uri="sip:sip.example.test", response="SECRETMARK0a1b2c3d4e5f", algorithm=MD5\
+Proxy-Authorization: Digest username="alice", realm="sip.example.test", nonce="n0nce2", uri="sip:sip.example.test", response="SECRETMARKproxy0a1b2c"#'
+}
+M_PORT=$(free_port) || give_up "no free port"
+sip_register authmark "127.0.0.2:$M_PORT" UDP | auth_headers | crlf >"$tmp/m.sip"
+grep -q '^Authorization: Digest .*SECRETMARK' "$tmp/m.sip" || give_up "m: no Authorization in m.sip"
+sipsend_run m -b "127.0.0.2:$M_PORT" -w 5000 "$RELAY" "$tmp/m.sip"
+check "m: the REGISTER with credentials gets 200" answer_is m '^SIP/2\.0 200 '
+log_has "m: control: kamailio got its Authorization header" "$KAM1_LOG" \
+	'hdrs: REGISTER from=sip:authmark@sip\.example\.test route=[^ ]* auth=1$'
+log_has "m: control: the relay logged the exchange at debug" "$sc_log" \
+	"debug \[relay\] to device phone-c at 127\.0\.0\.2:$M_PORT: SIP/2\.0 200 "
+log_lacks "m: the relay's log has none of the credentials" "$sc_log" 'SECRETMARK|Authorization:'
 
 # (h) B5: restart the relay; its flows are gone, the registrations at
 # kamailio stay.  Kamailio reaches bob over a new TLS connection to
@@ -824,6 +851,89 @@ else
 	fail "d: kamailio (require_certificate) did not start"
 fi
 unset KAM_REQUIRE_CERT
+
+# (n) B10: an upstream that cannot be reached answers the device's request
+# with 503 and a Warning naming the cause, within handshake_timeout (2 s
+# here) + 1 s: (i) nothing listens on the port (TCP refused), (ii) the
+# port accepts TCP and never speaks (a python3 listener that accepts and
+# holds every connection silently): the handshake times out.  The
+# requests carry credentials, which the log must not show on these error
+# paths either.
+echo "-- n: unreachable upstreams"
+N_REFUSED=$(free_port) && N_SILENT=$(free_port) || give_up "no free ports"
+python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$N_SILENT" >"$tmp/n-silent.out" 2>&1 </dev/null &
+n_silent_pid=$!
+it_track "$n_silent_pid"
+# n_silent_up: the silent listener is bound (for wait_until).
+n_silent_up() {
+	kill -0 "$n_silent_pid" 2>/dev/null || return 2
+	bound tcp "$N_SILENT"
+}
+if wait_until 50 n_silent_up; then
+	cfg_head "$tmp/n.yaml"
+	cat >>"$tmp/n.yaml" <<EOF
+upstreams:
+  refused:
+    uri: "127.0.0.1:$N_REFUSED"
+    server_name: sip.example.test
+    ca_file: "$certs/ca.pem"
+    verify: true
+    handshake_timeout: 2s
+  silent:
+    uri: "127.0.0.1:$N_SILENT"
+    server_name: sip.example.test
+    ca_file: "$certs/ca.pem"
+    verify: true
+    handshake_timeout: 2s
+devices:
+  - { name: n-refused, match: "127.0.0.31", upstream: refused }
+  - { name: n-silent, match: "127.0.0.32", upstream: silent }
+EOF
+	sc_start "$tmp/n.yaml" "udp:$LAN" || give_up "sipsidecar did not start with n.yaml"
+	for spec in "refused 127.0.0.31 $N_REFUSED tcp-refused" "silent 127.0.0.32 $N_SILENT timeout"; do
+		# shellcheck disable=SC2086 # four words
+		set -- $spec
+		case $1 in
+		refused) why="upstream refused the connection" ;;
+		silent) why="upstream TLS handshake timed out" ;;
+		esac
+		sip_register "n-$1" "$2:5060" UDP | auth_headers | crlf >"$tmp/n-$1.sip"
+		n_t0=$(date +%s.%N)
+		sipsend_run "n-$1" -b "$2" -w 5000 "$RELAY" "$tmp/n-$1.sip"
+		n_t1=$(date +%s.%N)
+		n_dt=$(awk -v a="$n_t0" -v b="$n_t1" 'BEGIN { printf "%.2f", b - a }')
+		if answer_is "n-$1" '^SIP/2\.0 503 '; then
+			ok "n: $1: the REGISTER gets 503 (after $n_dt s)"
+		else
+			fail "n: $1: no 503 within 5 s (sipsend $send_rc, $n_dt s):"
+			show "$tmp/n-$1.ans" 10
+		fi
+		check "n: $1: within handshake_timeout + 1 s ($n_dt s <= 3 s)" \
+			awk -v t="$n_dt" 'BEGIN { exit !(t <= 3.0) }'
+		check "n: $1: its Warning: 399 sipsidecar \"$why\"" \
+			answer_has "n-$1" "^Warning: 399 sipsidecar \"$why\"\$"
+		log_has "n: $1: the relay log names the class ($4)" "$sc_log" \
+			"to sip\.example\.test \(127\.0\.0\.1 port $3\) failed: $4: "
+	done
+	# The handshake timer, not something quicker, ended the silent case.
+	check "n: silent: the 503 came only after the handshake had waited ($n_dt s >= 1.5 s)" \
+		awk -v t="$n_dt" 'BEGIN { exit !(t >= 1.5) }'
+	log_lacks "n: the relay's log has none of the credentials" "$sc_log" 'SECRETMARK|Authorization:'
+	sc_end n
+else
+	fail "n: the silent TCP listener (python3) did not come up on 127.0.0.1:$N_SILENT"
+	show "$tmp/n-silent.out"
+fi
+it_stop "$n_silent_pid"
 
 # --- sanitizers --------------------------------------------------------------
 
