@@ -1,7 +1,15 @@
 #!/bin/sh
 # Everything `make check` runs, in order, with one summary line at the end:
-#   check: N passed, N failed
-# Steps: the layout rules (tests/layout.sh), native unit tests (gcc), the config tests against the real binary,
+#   check: N passed, N failed, N skipped (N distinct tests)
+# (a CI parser reads "N passed, N failed").  Passed and failed add up every
+# run of every step, so a unit test counts four times (native, sanitizers,
+# arm64, armhf) and a config, tls or interop check twice (native and
+# sanitizer builds); "distinct tests" counts each once: the native unit
+# tests plus the native config, tls and interop runs.  Skipped adds up the
+# "NAME: N skipped" lines of the steps (cases that cannot run here: no
+# IPv6 loopback, not root...); a skip is never a pass.
+# Steps: the layout rules (tests/layout.sh), native unit tests (gcc), the
+# config tests against the real binary,
 # unit and config tests again under ASan+UBSan (clang), `probe` against real
 # TLS peers (openssl s_server, Kamailio) with both builds, the relay between
 # sipp phones and a Kamailio TLS provider (tests/interop) with both builds,
@@ -15,9 +23,15 @@ log=build/check
 mkdir -p "$log"
 passed=0
 failed=0
+skipped=0
 status=0
+# The steps whose tests count once in "distinct tests", and their counts.
+distinct_steps="layout native config tls interop"
+distinct=0
+distinct_parts=""
 
-# Adds up the last "N passed, N failed" line of a step's output.
+# Adds up the last "N passed, N failed" line of a step's output, and its
+# last "NAME: N skipped" line.
 tally() {
 	name=$1
 	file=$2
@@ -29,13 +43,22 @@ tally() {
 		p=$(printf '%s' "$line" | sed -E 's/.* ([0-9]+) passed.*/\1/; s/^([0-9]+) passed.*/\1/')
 		f=$(printf '%s' "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
 	fi
+	s=$(grep -E '^[^ ]+: [0-9]+ skipped$' "$file" | tail -n 1 | sed -E 's/.* ([0-9]+) skipped$/\1/')
+	s=${s:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
+	case " $distinct_steps " in
+	*" $name "*)
+		distinct=$((distinct + p + f))
+		distinct_parts="$distinct_parts${distinct_parts:+, }$name $((p + f))"
+		;;
+	esac
 	[ "$rc" -ne 0 ] && status=1
-	printf '== %s: %s passed, %s failed (exit %s)\n' "$name" "$p" "$f" "$rc"
+	printf '== %s: %s passed, %s failed, %s skipped (exit %s)\n' "$name" "$p" "$f" "$s" "$rc"
 }
 
 step() {
@@ -48,7 +71,7 @@ step() {
 	if [ $rc -ne 0 ]; then
 		cat "$log/$name.log"
 	else
-		grep -E 'passed, [0-9]+ failed|executions' "$log/$name.log"
+		grep -E 'passed, [0-9]+ failed|: [0-9]+ skipped$|executions' "$log/$name.log"
 	fi
 	tally "$name" "$log/$name.log" $rc
 }
@@ -81,5 +104,7 @@ done
 step musl platform/musl.sh
 step fuzz-replay tests/fuzz/run.sh replay
 
-echo "check: $passed passed, $failed failed"
+echo "check: distinct tests: $distinct ($distinct_parts); the unit tests run 4 times" \
+	"(native, sanitizers, arm64, armhf), config, tls and interop twice (native, sanitizers)"
+echo "check: $passed passed, $failed failed, $skipped skipped ($distinct distinct tests)"
 exit $status

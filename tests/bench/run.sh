@@ -162,7 +162,8 @@ jq -n --argjson x86 "$sz_x86" --argjson a64 "$sz_arm64" --argjson ahf "$sz_armhf
 
 prov_start || die "the provider did not start"
 edge_start || die "the Kamailio edge did not start"
-LAN=$(free_port) && WAN=$(free_port) && PA=$(free_port) && PB=$(free_port) || die "no free ports"
+LAN=$(free_port) && LANT=$(free_port) && WAN=$(free_port) && PA=$(free_port) && PB=$(free_port) ||
+	die "no free ports"
 bench_sc_config "$tmp/sidecar.yaml"
 sc_start "$tmp/sidecar.yaml" "udp:$LAN" "tcp:$WAN" || die "sipsidecar did not start"
 say "provider $kam_pid (tls:$KTLS), Kamailio edge $edge_pid (udp:$KLAN), sipsidecar $sc_pid (udp:$LAN)"
@@ -245,7 +246,7 @@ it_stop "$edge_pid"
 # CPU, which separates its own latency from the machine's contention.
 lat_run() {
 	_lr_name=$1 _lr_pin=$2
-	LAN=$(free_port) && WAN=$(free_port) || die "no free ports"
+	LAN=$(free_port) && LANT=$(free_port) && WAN=$(free_port) || die "no free ports"
 	bench_sc_config "$tmp/$_lr_name.yaml"
 	printf '#!/bin/sh\nLATHOOK_LOG=%s LD_PRELOAD=%s exec %s "$@"\n' "$tmp/$_lr_name.log" \
 		"$PWD/$out/lathook.so" "$(cd "$(dirname "$SIPSIDECAR")" && pwd)/$(basename "$SIPSIDECAR")" \

@@ -5,11 +5,13 @@
 # usage: tests/config/run.sh        (from the top of the source tree)
 # Environment: SIPSIDECAR (default build/native/sipsidecar); SC_TEST_CERTS, a
 # directory made by tests/data/certs/mkcerts.sh (default: a fresh one).
-# Prints one line per failed case and "config: N passed, N failed" last.
+# Prints one line per failed or skipped case, then "config: N skipped" and
+# "config: N passed, N failed" last (tests/check.sh reads both).
 set -u
 bin=${SIPSIDECAR:-build/native/sipsidecar}
 passed=0
 failed=0
+skipped=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sc-config-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
@@ -17,6 +19,16 @@ ok() { passed=$((passed + 1)); }
 fail() {
 	echo "FAIL: $*"
 	failed=$((failed + 1))
+}
+# skip DESC: a case that cannot run here; counted, never as a pass.
+skip() {
+	echo "skip: $*"
+	skipped=$((skipped + 1))
+}
+summary() {
+	echo "config: $skipped skipped"
+	echo "config: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
 }
 
 # run NAME EXPECTED_STATUS ARGS...: runs the binary, keeps stdout+stderr in
@@ -45,16 +57,16 @@ expect() {
 }
 
 if [ ! -x "$bin" ]; then
-	echo "config: $bin is not built (make)"
-	echo "config: 0 passed, 1 failed"
+	fail "$bin is not built (make)"
+	summary
 	exit 1
 fi
 
 certs=${SC_TEST_CERTS:-$tmp/certs}
 if ! tests/data/certs/mkcerts.sh "$certs" >"$tmp/mkcerts.log" 2>&1; then
 	cat "$tmp/mkcerts.log"
-	echo "config: cannot make test certificates (needs openssl)"
-	echo "config: 0 passed, 1 failed"
+	fail "cannot make test certificates (needs openssl)"
+	summary
 	exit 1
 fi
 # The examples name /etc/sipsidecar/... and the system CA bundle; both are
@@ -236,23 +248,65 @@ if run run-user 1 run -c "$tmp/run.yaml"; then
 	expect run-user 'error \[relay\] user nosuchuser-sc: no such user$'
 fi
 # As root, the relay becomes the user once its sockets are bound: its
-# process runs as that user (B12), and stops cleanly on SIGTERM.
-if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+# process runs as that user (B12): every uid and gid (real, effective,
+# saved, filesystem) is the user's, and its supplementary groups are only
+# the user's own (root's, 0 above all, are gone); and it stops cleanly on
+# SIGTERM.  It starts with the supplementary groups 0 and 1 (setpriv,
+# util-linux), so that groups kept from root show.  Not root: skipped (a
+# drop cannot be tried).
+# ids FIELD: the values of FIELD (Uid:, Gid:, Groups:) in the relay's
+# /proc status, as copied to $tmp/run-nobody.status.
+ids() {
+	awk -v f="$1" '$1 == f { $1 = ""; print }' "$tmp/run-nobody.status" |
+		sed 's/^ *//; s/ *$//'
+}
+if [ "$(id -u)" != 0 ]; then
+	skip "run-nobody: the privilege drop (B12) needs root"
+elif ! id nobody >/dev/null 2>&1; then
+	skip "run-nobody: there is no user nobody"
+else
 	sed 's/^user:.*$/user: nobody/' "$tmp/run.yaml" >"$tmp/nobody.yaml"
-	"$bin" run -c "$tmp/nobody.yaml" >"$tmp/run-nobody.out" 2>&1 &
+	with_groups=""
+	command -v setpriv >/dev/null 2>&1 && with_groups="setpriv --groups 0,1 --"
+	# shellcheck disable=SC2086 # with_groups is a command prefix
+	$with_groups "$bin" run -c "$tmp/nobody.yaml" >"$tmp/run-nobody.out" 2>&1 &
 	run_pid=$!
 	i=0
 	while [ $i -lt 50 ] && ! grep -q 'running as user nobody' "$tmp/run-nobody.out"; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	uid=$(awk '$1 == "Uid:" { print $2 " " $3 " " $4 " " $5 }' "/proc/$run_pid/status" 2>/dev/null)
+	cat "/proc/$run_pid/status" >"$tmp/run-nobody.status" 2>/dev/null
+	uid=$(ids Uid:)
 	want=$(id -u nobody)
 	if [ "$uid" = "$want $want $want $want" ]; then
 		ok
 	else
 		fail "run-nobody: uids '$uid', want all $want; output:"
 		sed 's/^/    /' "$tmp/run-nobody.out"
+	fi
+	gid=$(ids Gid:)
+	want=$(id -g nobody)
+	if [ "$gid" = "$want $want $want $want" ]; then
+		ok
+	else
+		fail "run-nobody: gids '$gid', want all $want"
+	fi
+	groups=$(ids Groups:)
+	mine=" $(id -G nobody) "
+	bad=""
+	for g in $groups; do
+		case $mine in
+		*" $g "*) [ "$g" = 0 ] && bad="$bad $g" ;;
+		*) bad="$bad $g" ;;
+		esac
+	done
+	if ! grep -q '^Groups:' "$tmp/run-nobody.status"; then
+		fail "run-nobody: no Groups: line in /proc/$run_pid/status (is the relay gone?)"
+	elif [ -z "$bad" ]; then
+		ok
+	else
+		fail "run-nobody: supplementary groups '$groups', want only nobody's (${mine# }):${bad:- none}"
 	fi
 	kill "$run_pid" 2>/dev/null
 	wait "$run_pid"
@@ -271,5 +325,4 @@ if run run-busy 1 run -c "$tmp/busy.yaml"; then
 	expect run-busy 'error \[relay\] wan listen tls:127\.0\.0\.1:25199: address already in use$'
 fi
 
-echo "config: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

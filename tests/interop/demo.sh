@@ -40,7 +40,7 @@ kam_start || verdict_fail "kamailio did not start"
 echo "   kamailio (pid $kam_pid) on tls:127.0.0.1:$KTLS"
 
 say "3. sipsidecar between the phones and the provider"
-LAN=$(free_port) && WAN=$(free_port) && PA=$(free_port) && PB=$(free_port) ||
+LAN=$(free_port) && LANT=$(free_port) && WAN=$(free_port) && PA=$(free_port) && PB=$(free_port) ||
 	verdict_fail "no free ports"
 sc_config "$tmp/sipsidecar.yaml"
 sed -i 's/level: debug/level: info/' "$tmp/sipsidecar.yaml"

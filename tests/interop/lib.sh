@@ -2,8 +2,9 @@
 # Helpers for the interop tests; sourced (POSIX sh) from the top of the
 # source tree by tests/interop/run.sh and selftest.sh.
 #
-#   sipp phone A --UDP/TCP--> sipsidecar --TLS--> kamailio (registrar/proxy)
-#   sipp phone B <--UDP------ sipsidecar <--TLS--  (new connection to wan.listen)
+#   sipp phone A --UDP (LAN)--> sipsidecar --TLS--> kamailio (registrar/proxy)
+#   sipp phone B <--UDP (LAN)-- sipsidecar <--TLS--  (new connection to wan.listen)
+#   a TCP phone  <--TCP (LANT)-> sipsidecar          (LAN TCP has a port of its own)
 #
 # Everything runs on 127.0.0.1.  Every process started here is kept by PID
 # and stopped by PID (on exit too); nothing else is ever signalled.
@@ -18,12 +19,13 @@
 #   IT_KEEP           1: keep the temp dir with every log
 #
 # Variables a test reads after the calls below: tmp, certs, kam_pid,
-# kam_dir, sc_pid, sc_log, sc_status, sipp_rc, passed, failed.
+# kam_dir, sc_pid, sc_log, sc_status, sipp_rc, passed, failed, skipped.
 
 IT_DIR=tests/interop
 SIPSIDECAR=${SIPSIDECAR:-build/native/sipsidecar}
 passed=0
 failed=0
+skipped=0
 pids=""
 kam_pid=""
 kam_dir=""
@@ -43,7 +45,9 @@ fail() {
 	failed=$((failed + 1))
 	echo "FAIL: $*"
 }
+# skip DESC: a check that cannot run here; counted, never as a pass.
 skip() {
+	skipped=$((skipped + 1))
 	echo "skip: $*"
 }
 # show FILE [LINES]: the tail of a log, indented, under a failure.
@@ -58,8 +62,10 @@ check() {
 	shift
 	if "$@"; then ok "$_ck_desc"; else fail "$_ck_desc"; fi
 }
-# it_summary NAME: the last line of every test script; the exit status.
+# it_summary NAME: the skip count, then the last line of every test script
+# (tests/check.sh reads both); the exit status.
 it_summary() {
+	echo "$1: $skipped skipped"
 	echo "$1: $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }
@@ -250,12 +256,15 @@ kam_tls_ok() {
 # --- the relay --------------------------------------------------------------
 
 # sc_config FILE: the relay config of the standard topology, from PA, PB,
-# LAN, WAN, KTLS and certs.  Tests that need a variation edit a copy.
+# LAN (udp), LANT (tcp), WAN, KTLS and certs.  Tests that need a variation
+# edit a copy.  LAN TCP listens on a port of its own, so that a TCP hop
+# that names the UDP listener (Via, Record-Route, Route) is caught.
 sc_config() {
+	: "${LAN:?sc_config: LAN is not set}" "${LANT:?sc_config: LANT is not set}"
 	cat >"$1" <<EOF
 log: { level: debug, target: stderr }
 lan:
-  listen: [ "udp:127.0.0.1:$LAN", "tcp:127.0.0.1:$LAN" ]
+  listen: [ "udp:127.0.0.1:$LAN", "tcp:127.0.0.1:$LANT" ]
   advertise: 127.0.0.1
   allow: [ 127.0.0.1/32 ]
 wan:

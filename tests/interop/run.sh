@@ -2,9 +2,10 @@
 # Interop tests: the relay between sipp phones and a real Kamailio over TLS,
 # all on 127.0.0.1 (ports picked at random, see lib.sh):
 #
-#   phone A (sipp, udp PA) --UDP--> sipsidecar lan udp/tcp LAN --TLS--> kamailio tls KTLS
-#   phone B (sipp, udp PB) <--UDP-- sipsidecar wan tls WAN     <--TLS-- (new connection)
-#   phone C (sipp, tcp from 127.0.0.2) <--TCP--> sipsidecar   (its own connection)
+#   phone A (sipp, udp PA) --UDP--> sipsidecar lan udp LAN  --TLS--> kamailio tls KTLS
+#   phone B (sipp, udp PB) <--UDP-- sipsidecar wan tls WAN  <--TLS-- (new connection)
+#   phone C (sipp, tcp from 127.0.0.2) <--TCP--> sipsidecar lan tcp LANT (its own
+#                                                 connection; LANT is not LAN)
 #
 # Cases (SPEC §4 numbers in brackets):
 #   a  both phones register; A calls B and B calls A; the callee hangs up;
@@ -19,7 +20,10 @@
 #   d  a provider that demands a client certificate: given, it registers;
 #      without one, 503 and the log says so [B10]
 #   e  a source that matches no device never reaches the provider [B1]
-#   f  a phone on TCP registers, is called and calls [B2-B5]
+#   f  a phone on TCP registers, is called and calls; what it gets names
+#      the relay's TCP port (LANT), never the UDP one: the top Via, the
+#      Record-Route entries facing the LAN; a preloaded Route naming the
+#      TCP LAN address is consumed, never reaches Kamailio [B2-B5]
 #   g  malformed and oversized messages: 400 or dropped, the relay lives
 #      on and the next call works [B8]
 #   h  after a relay restart (no flows, registrations still at Kamailio) an
@@ -27,15 +31,28 @@
 #   i  what the provider sees: contacts on the relay's WAN address with
 #      transport=tls, a TLS top Via with the relay's sent-by on every
 #      request [B3, B4]
+#   j  a UDP retransmission gets the same answer and reaches Kamailio
+#      once [B9]
+#   k  flows: per device or shared, CRLF keep-alives, re-dialled after the
+#      provider comes back; open and close logged [B2, B10]
+#   l  wan.listen: a client certificate with a valid chain for another
+#      name (openssl s_client) belongs to no upstream, its INVITE is not
+#      trust-marked; the provider's certificate is [B6, B15]
+#   m  Authorization headers are not logged, even at debug [B10]
+#   n  an upstream that refuses TCP, or accepts it and never speaks
+#      (python3): 503 with a Warning naming the cause within
+#      handshake_timeout + 1 s [B10]
 #
-# Relays, in order: the main one (a, b, e, f, g), restarted (h), trusted:
-# false and verify: false (b), the s_server one (c), the client-certificate
-# one against a second Kamailio (d).  With a sanitizer build every relay log
-# must be free of sanitizer reports.
+# Relays, in order: the main one (a, b, e, f, g, m), restarted (h, l),
+# trusted: false and verify: false (b), the main one again (j), keepalive
+# per device and shared (k), the s_server one (c), the client-certificate
+# one against a second Kamailio (d), the unreachable upstreams (n).  With a
+# sanitizer build every relay log must be free of sanitizer reports.
 #
 # usage: tests/interop/run.sh     (from anywhere; runs from the top)
 # Environment: see lib.sh (SIPSIDECAR, SIPSEND, SC_TEST_CERTS, IT_KEEP...).
-# Prints one line per check and "interop: N passed, N failed" last.
+# Prints one line per check, then "interop: N skipped" and
+# "interop: N passed, N failed" last.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/interop/lib.sh
@@ -47,7 +64,7 @@ give_up() {
 	exit 1
 }
 
-for tool in kamailio kamcmd sipp openssl ss; do
+for tool in kamailio kamcmd sipp openssl ss python3; do
 	command -v "$tool" >/dev/null 2>&1 || give_up "$tool is not installed"
 done
 [ -x "$SIPSIDECAR" ] || give_up "$SIPSIDECAR is not built (make)"
@@ -55,9 +72,13 @@ done
 it_certs || give_up "cannot make test certificates"
 
 # PC, PC2: TCP ports of phone C on 127.0.0.2.
+# LAN, LANT: the relay's UDP and TCP LAN ports (RELAY, RELAYT), never the
+# same, so that naming one for the other shows.
 PA=$(free_port) && PB=$(free_port) && PC=$(free_port) && PC2=$(free_port) &&
-	LAN=$(free_port) && WAN=$(free_port) && KTLS=$(free_port) || give_up "no free ports"
+	LAN=$(free_port) && LANT=$(free_port) && WAN=$(free_port) && KTLS=$(free_port) ||
+	give_up "no free ports"
 RELAY=127.0.0.1:$LAN
+RELAYT=127.0.0.1:$LANT
 t_start=$(date +%s)
 
 # --- helpers -----------------------------------------------------------------
@@ -77,20 +98,50 @@ register() {
 
 # call CASE NAME CALLER CPORT CALLEE EPORT UAC UAS [CALLER SIPP ARGS...]:
 # the callee's phone (udp EPORT) runs UAS as NAME-uas in the background,
-# the caller's (CPORT) runs UAC as NAME-uac; both must succeed.
+# the caller's (CPORT) runs UAC as NAME-uac, to RELAY (RELAYT when its
+# ARGS say -t t1 or tn); both must succeed.
 call() {
 	_cl_case=$1 _cl_name=$2 _cl_from=$3 _cl_fport=$4 _cl_to=$5 _cl_tport=$6
 	_cl_uac=$7 _cl_uas=$8
 	shift 8
+	_cl_relay=$RELAY
+	_cl_prev=""
+	for _cl_a in "$@"; do
+		[ "$_cl_prev" = "-t" ] && case $_cl_a in t*) _cl_relay=$RELAYT ;; esac
+		_cl_prev=$_cl_a
+	done
 	if ! sipp_bg "$_cl_name-uas" "$_cl_uas" -p "$_cl_tport" -s "$_cl_to"; then
 		fail "$_cl_case: $_cl_to's phone did not start"
 		return 1
 	fi
-	sipp_run "$_cl_name-uac" "$_cl_uac" "$RELAY" -p "$_cl_fport" -s "$_cl_to" \
+	sipp_run "$_cl_name-uac" "$_cl_uac" "$_cl_relay" -p "$_cl_fport" -s "$_cl_to" \
 		-key me "$_cl_from" "$@"
 	sipp_ok "$_cl_name-uac" "$_cl_case: $_cl_from calls $_cl_to (${_cl_uac%.xml})"
 	sipp_wait "$_cl_name-uas"
 	sipp_ok "$_cl_name-uas" "$_cl_case: $_cl_to's phone completes ${_cl_uas%.xml}"
+}
+
+# entries NAME START HEADER: every value of HEADER (comma-separated ones
+# split, in order) in the first message NAME received whose start line
+# matches START, one a line.
+entries() {
+	sipp_headers "$1" "$2" "$3" | sed 's/^[^:]*:[[:space:]]*//' | tr ',' '\n' |
+		sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | grep -v '^$'
+}
+# entry_is DESC NAME START HEADER first|last ERE: the first (last) value
+# of HEADER in that message matches ERE.
+entry_is() {
+	if [ "$5" = first ]; then
+		_ei_got=$(entries "$2" "$3" "$4" | head -n 1)
+	else
+		_ei_got=$(entries "$2" "$3" "$4" | tail -n 1)
+	fi
+	if printf '%s\n' "$_ei_got" | grep -Eq -- "$6"; then
+		ok "$1"
+	else
+		fail "$1: the $5 $4 is [${_ei_got}], want /$6/"
+		sipp_trace "$2" received "$3" 1 | sed 's/^/    /'
+	fi
 }
 
 # alert_info DESC NAME WANT: the first INVITE phone NAME received has exactly
@@ -150,7 +201,7 @@ sc_alive() {
 # sc_relaunch CONFIG: a relay with CONFIG on the standard ports; gives up
 # when it does not start.
 sc_relaunch() {
-	sc_start "$1" "udp:$LAN" "tcp:$LAN" "tcp:$WAN" || give_up "sipsidecar did not start with $1"
+	sc_start "$1" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" || give_up "sipsidecar did not start with $1"
 }
 
 # contact_check CASE USER: kamailio stores USER's contact on the relay's WAN
@@ -257,7 +308,7 @@ sipsend_run e-udp -b 127.0.0.9 -w 1500 "$RELAY" "$tmp/e-udp.sip"
 # shellcheck disable=SC2016 # expanded by eval
 check "e: mallory's REGISTER over UDP gets no answer (sipsend $send_rc)" \
 	eval '[ "$send_rc" = 3 ] && [ ! -s "$tmp/e-udp.ans" ]'
-sipsend_run e-tcp -t -b 127.0.0.9 -w 3000 "$RELAY" "$tmp/e-tcp.sip"
+sipsend_run e-tcp -t -b 127.0.0.9 -w 3000 "$RELAYT" "$tmp/e-tcp.sip"
 check "e: mallory's REGISTER over TCP gets 403" answer_is e-tcp '^SIP/2\.0 403 '
 sipsend_run e-ctl -b 127.0.0.2 -w 5000 "$RELAY" "$tmp/e-ctl.sip"
 check "e: control: the same REGISTER from a device's address gets 200" \
@@ -277,7 +328,7 @@ log_has "e: the relay logs the TCP source it refused" "$sc_log" \
 # one connection: one sipp, one Call-ID for the REGISTER and the INVITE.
 echo "-- f: a TCP phone"
 cid="tcp-$$@interop"
-if sipp_bg f-c register-answer.xml "$RELAY" -t t1 -i 127.0.0.2 -p "$PC" -s carol \
+if sipp_bg f-c register-answer.xml "$RELAYT" -t t1 -i 127.0.0.2 -p "$PC" -s carol \
 	-key cparams ";transport=tcp" -cid_str "$cid"; then
 	if wait_until 100 sipp_got f-c '^SIP/2\.0 200 ' '^CSeq: *1 REGISTER'; then
 		ok "f: carol registers over TCP"
@@ -289,8 +340,14 @@ if sipp_bg f-c register-answer.xml "$RELAY" -t t1 -i 127.0.0.2 -p "$PC" -s carol
 	fi
 	sipp_wait f-c
 	sipp_ok f-c "f: carol answers on her TCP connection"
-	check "f: carol's INVITE came over TCP with the relay's TCP Via" \
-		sipp_got f-c '^INVITE ' "^Via: SIP/2\.0/TCP 127\.0\.0\.1:$LAN;"
+	# LANT is not LAN: a TCP hop must name the TCP listener, never the
+	# UDP one, in the Via and in the Record-Route entry facing the LAN.
+	entry_is "f: carol's INVITE has the relay's TCP Via on top, on the TCP port" \
+		f-c '^INVITE ' Via first "^SIP/2\.0/TCP 127\.0\.0\.1:$LANT;branch="
+	entry_is "f: ... and its top Record-Route, facing the LAN, is the TCP listener" \
+		f-c '^INVITE ' Record-Route first "^<sip:127\.0\.0\.1:$LANT;transport=tcp;lr;sc-rr>\$"
+	entry_is "f: alice's BYE reached carol with the relay's TCP Via on the TCP port" \
+		f-c '^BYE ' Via first "^SIP/2\.0/TCP 127\.0\.0\.1:$LANT;branch="
 	alert_info "f: carol's INVITE has only her preset Alert-Info" f-c "Alert-Info: Bellcore-dr4"
 else
 	fail "f: carol's phone did not start"
@@ -299,6 +356,31 @@ fi
 call f f-ca carol "$PC2" alice "$PA" uac-call.xml uas-call.xml \
 	-t t1 -i 127.0.0.2 -key cparams ";transport=tcp"
 check "f: carol's call reached alice from kamailio" sipp_got f-ca-uas '^INVITE ' '^From: .*carol@'
+# The relay's first Record-Route pair (added as carol's INVITE left the
+# LAN) is the last in the set: its LAN entry must be the TCP listener.
+entry_is "f: the Record-Route entry facing carol's LAN is the TCP listener" \
+	f-ca-uas '^INVITE ' Record-Route last "^<sip:127\.0\.0\.1:$LANT;transport=tcp;lr;sc-rr>\$"
+# B3: a Route naming the relay's TCP LAN address (an outbound proxy
+# preloaded by the phone) is consumed; the next one, not ours, is kept.
+# Kamailio logs the Route set it got ("hdrs:" lines).
+for spec in "routeself <sip:127.0.0.1:$LANT;transport=tcp;lr>" \
+	"routenext <sip:127.0.0.1:$LANT;transport=tcp;lr>, <sip:proxy.other.test;lr>"; do
+	f_user=${spec%% *} f_route=${spec#* }
+	sip_register "$f_user" 127.0.0.2:5060 TCP |
+		sed "s#^Max-Forwards: 70\$#Route: $f_route\nMax-Forwards: 70#" | crlf >"$tmp/f-$f_user.sip"
+	sipsend_run "f-$f_user" -t -b 127.0.0.2 -w 5000 "$RELAYT" "$tmp/f-$f_user.sip"
+	check "f: $f_user: the REGISTER with a preloaded Route to 127.0.0.1:$LANT gets 200" \
+		answer_is "f-$f_user" '^SIP/2\.0 200 '
+done
+log_has "f: the Route naming the relay's TCP LAN address did not reach kamailio" "$KAM1_LOG" \
+	'hdrs: REGISTER from=sip:routeself@sip\.example\.test route=<null>( |$)'
+log_has "f: ... and the next Route after it did, alone" "$KAM1_LOG" \
+	'hdrs: REGISTER from=sip:routenext@sip\.example\.test route=<sip:proxy\.other\.test;lr>( |$)'
+# Over every request so far: none came with one of the relay's LAN
+# entries on top of its Route set (the relay's own entries further down,
+# after kamailio's, are for the way back and are legitimate).
+log_lacks "f: no Route set kamailio got starts with the relay's LAN address" "$KAM1_LOG" \
+	"route=<sip:127\.0\.0\.1:($LAN|$LANT)[;>]"
 
 # (g) B8: junk from phone C's address (127.0.0.2); each gets a 400 where
 # one can be built, or is dropped with a log line, nothing of it may reach kamailio (every message
@@ -310,10 +392,10 @@ echo "-- g: malformed and oversized messages"
 # one more malformed message.
 g_send() {
 	_gs_name=g-$1-$2 _gs_want=$3 _gs_desc="$(echo "$1" | tr '[:lower:]' '[:upper:]'): $4"
-	_gs_t=""
-	[ "$1" = tcp ] && _gs_t=-t
+	_gs_t="" _gs_to=$RELAY
+	[ "$1" = tcp ] && _gs_t=-t _gs_to=$RELAYT
 	_gs_before=$(malformed_count)
-	sipsend_run "$_gs_name" $_gs_t -b 127.0.0.2 -w 1200 "$RELAY" "$tmp/g-$2.sip"
+	sipsend_run "$_gs_name" $_gs_t -b 127.0.0.2 -w 1200 "$_gs_to" "$tmp/g-$2.sip"
 	if [ "$_gs_want" = 400 ] && answer_is "$_gs_name" '^SIP/2\.0 400 ' &&
 		answer_has "$_gs_name" '^Warning: 399 sipsidecar "malformed request"'; then
 		ok "g: $_gs_desc: 400"
@@ -363,6 +445,29 @@ sc_alive g
 log_lacks "g: none of it reached kamailio" "$KAM1_LOG" 'junkmark'
 call g g-ab alice "$PA" bob "$PB" uac-call.xml uas-call.xml
 
+# (m) B10: Authorization headers are never logged.  A device's REGISTER
+# with digest credentials (and a Proxy-Authorization) goes through the
+# main relay at log level debug; kamailio gets the Authorization, the
+# relay's log has the exchange and none of the secret.
+echo "-- m: credentials are not logged"
+# auth_headers: digest credentials that name SECRETMARK (a filter: after
+# the Max-Forwards line of a sip_register message).
+auth_headers() {
+	sed 's#^Max-Forwards: 70$#Max-Forwards: 70\
+Authorization: Digest username="alice", realm="sip.example.test", nonce="n0nce1", uri="sip:sip.example.test", response="SECRETMARK0a1b2c3d4e5f", algorithm=MD5\
+Proxy-Authorization: Digest username="alice", realm="sip.example.test", nonce="n0nce2", uri="sip:sip.example.test", response="SECRETMARKproxy0a1b2c"#'
+}
+M_PORT=$(free_port) || give_up "no free port"
+sip_register authmark "127.0.0.2:$M_PORT" UDP | auth_headers | crlf >"$tmp/m.sip"
+grep -q '^Authorization: Digest .*SECRETMARK' "$tmp/m.sip" || give_up "m: no Authorization in m.sip"
+sipsend_run m -b "127.0.0.2:$M_PORT" -w 5000 "$RELAY" "$tmp/m.sip"
+check "m: the REGISTER with credentials gets 200" answer_is m '^SIP/2\.0 200 '
+log_has "m: control: kamailio got its Authorization header" "$KAM1_LOG" \
+	'hdrs: REGISTER from=sip:authmark@sip\.example\.test route=[^ ]* auth=1$'
+log_has "m: control: the relay logged the exchange at debug" "$sc_log" \
+	"debug \[relay\] to device phone-c at 127\.0\.0\.2:$M_PORT: SIP/2\.0 200 "
+log_lacks "m: the relay's log has none of the credentials" "$sc_log" 'SECRETMARK|Authorization:'
+
 # (h) B5: restart the relay; its flows are gone, the registrations at
 # kamailio stay.  Kamailio reaches bob over a new TLS connection to
 # wan.listen, without bob registering again.
@@ -379,6 +484,90 @@ log_has "h: the relay logged kamailio's new TLS connection to wan.listen" "$sc_l
 log_has "h: the relay chose ChaCha20-Poly1305 on the connection it accepted" "$sc_log" \
 	'from 127\.0\.0\.1 port [0-9]+: TLSv1\.3 TLS13-CHACHA20-POLY1305-SHA256, .*verified yes'
 log_lacks "h: nobody registered with this relay" "$sc_log" 'REGISTER'
+
+# (l) B6 and B15 on wan.listen: a client certificate with a valid chain
+# but for another name (other.pem: sip.other.test) belongs to no upstream,
+# so the INVITE it brings is not trust-marked: bob gets it without the
+# preset Alert-Info (or, once B15 refuses such connections, it gets 403
+# and reaches nobody).  The same INVITE with the provider's certificate
+# (server.pem: sip.example.test, the upstream's server_name) is marked.
+# The client is openssl s_client, its stdin a FIFO held open read-write;
+# the Request-URI is bob's contact at kamailio (the relay's token).
+echo "-- l: client certificates on wan.listen"
+l_ruri=$(kam_contacts | awk '$1 == "bob" { print $2; exit }')
+[ -n "$l_ruri" ] || give_up "l: kamailio has no contact for bob"
+# l_invite NAME CERT KEY: s_client presents CERT (chain: the intermediate)
+# on a connection to wan.listen from port l_port and sends an INVITE for
+# bob, with a caller-chosen Alert-Info; bob (uas-answer) is NAME-uas.
+# Afterwards: what came back in $tmp/NAME.out.
+l_invite() {
+	_li_name=$1 _li_cert=$2 _li_key=$3
+	l_port=$(free_port) || give_up "no free port"
+	cat <<EOM | crlf >"$tmp/$_li_name.sip"
+INVITE $l_ruri SIP/2.0
+Via: SIP/2.0/TLS 127.0.0.1:$l_port;branch=z9hG4bK-$_li_name-$$;rport
+Max-Forwards: 70
+From: <sip:alice@sip.example.test>;tag=$_li_name
+To: <sip:bob@sip.example.test>
+Call-ID: $_li_name-$$@interop
+CSeq: 1 INVITE
+Contact: <sip:alice@127.0.0.1:$l_port;transport=tls>
+Alert-Info: <http://evil.example/$_li_name.wav>
+Content-Length: 0
+
+EOM
+	if ! sipp_bg "$_li_name-uas" uas-answer.xml -p "$PB" -s bob; then
+		fail "l: $_li_name: bob's phone did not start"
+		return 1
+	fi
+	rm -f "$tmp/$_li_name.in"
+	mkfifo "$tmp/$_li_name.in" || return 1
+	openssl s_client -connect "127.0.0.1:$WAN" -bind "127.0.0.1:$l_port" \
+		-servername sip.example.test -CAfile "$certs/ca.pem" -cert "$_li_cert" \
+		-cert_chain "$certs/intermediate.pem" -key "$_li_key" -brief -nocommands -ign_eof \
+		<>"$tmp/$_li_name.in" >"$tmp/$_li_name.out" 2>"$tmp/$_li_name.err" &
+	_li_pid=$!
+	it_track "$_li_pid"
+	if wait_until 50 l_client "$_li_pid" "$tmp/$_li_name.err" 'CONNECTION ESTABLISHED'; then
+		cat "$tmp/$_li_name.sip" >"$tmp/$_li_name.in"
+		# bob answers 200 and is done; the answer comes back to s_client.
+		wait_until 50 l_client "$_li_pid" "$tmp/$_li_name.out" '^SIP/2\.0 [1-6][0-9][0-9] '
+	else
+		fail "l: $_li_name: s_client did not connect to wan.listen"
+		show "$tmp/$_li_name.err"
+	fi
+	it_stop "$_li_pid"
+	it_stop "$(cat "$tmp/$_li_name-uas.pid")"
+	tr -d '\r' <"$tmp/$_li_name.out" >"$tmp/$_li_name.ans"
+}
+# l_client PID FILE ERE: a line of FILE matches ERE; 2 when s_client PID
+# is gone (for wait_until).
+l_client() {
+	grep -Eq -- "$3" "$2" && return 0
+	kill -0 "$1" 2>/dev/null || return 2
+	return 1
+}
+l_invite l-other "$certs/other.pem" "$certs/other.key"
+log_has "l: other: the relay verified the chain of sip.other.test but gave it to no upstream" \
+	"$sc_log" "from 127\.0\.0\.1 port $l_port: client certificate verified but is for no upstream"
+log_lacks "l: other: the connection was not attributed to the upstream" "$sc_log" \
+	"from 127\.0\.0\.1 port $l_port: client certificate is for upstream"
+if sipp_got l-other-uas '^INVITE ' .; then
+	alert_info "l: other: bob's INVITE over it carries no Alert-Info at all" l-other-uas ""
+elif answer_is l-other '^SIP/2\.0 403 '; then
+	ok "l: other: the INVITE got 403 and reached nobody (B15)"
+else
+	fail "l: other: bob got no INVITE and s_client no 403:"
+	show "$tmp/l-other.ans" 5
+	show "$sc_log" 10
+fi
+l_invite l-right "$certs/server.pem" "$certs/server.key"
+log_has "l: right: the provider's certificate is attributed to its upstream" "$sc_log" \
+	"from 127\.0\.0\.1 port $l_port: client certificate is for upstream provider"
+alert_info "l: right: bob's INVITE has only his preset Alert-Info" l-right-uas \
+	"Alert-Info: Bellcore-dr4"
+check "l: right: bob's 200 came back to the provider's connection" \
+	answer_is l-right '^SIP/2\.0 200 '
 
 # (b) continued: no Alert-Info at all with trusted: false, nor with
 # verify: false (then nothing is verified, so nothing is trusted).
@@ -662,6 +851,89 @@ else
 	fail "d: kamailio (require_certificate) did not start"
 fi
 unset KAM_REQUIRE_CERT
+
+# (n) B10: an upstream that cannot be reached answers the device's request
+# with 503 and a Warning naming the cause, within handshake_timeout (2 s
+# here) + 1 s: (i) nothing listens on the port (TCP refused), (ii) the
+# port accepts TCP and never speaks (a python3 listener that accepts and
+# holds every connection silently): the handshake times out.  The
+# requests carry credentials, which the log must not show on these error
+# paths either.
+echo "-- n: unreachable upstreams"
+N_REFUSED=$(free_port) && N_SILENT=$(free_port) || give_up "no free ports"
+python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$N_SILENT" >"$tmp/n-silent.out" 2>&1 </dev/null &
+n_silent_pid=$!
+it_track "$n_silent_pid"
+# n_silent_up: the silent listener is bound (for wait_until).
+n_silent_up() {
+	kill -0 "$n_silent_pid" 2>/dev/null || return 2
+	bound tcp "$N_SILENT"
+}
+if wait_until 50 n_silent_up; then
+	cfg_head "$tmp/n.yaml"
+	cat >>"$tmp/n.yaml" <<EOF
+upstreams:
+  refused:
+    uri: "127.0.0.1:$N_REFUSED"
+    server_name: sip.example.test
+    ca_file: "$certs/ca.pem"
+    verify: true
+    handshake_timeout: 2s
+  silent:
+    uri: "127.0.0.1:$N_SILENT"
+    server_name: sip.example.test
+    ca_file: "$certs/ca.pem"
+    verify: true
+    handshake_timeout: 2s
+devices:
+  - { name: n-refused, match: "127.0.0.31", upstream: refused }
+  - { name: n-silent, match: "127.0.0.32", upstream: silent }
+EOF
+	sc_start "$tmp/n.yaml" "udp:$LAN" || give_up "sipsidecar did not start with n.yaml"
+	for spec in "refused 127.0.0.31 $N_REFUSED tcp-refused" "silent 127.0.0.32 $N_SILENT timeout"; do
+		# shellcheck disable=SC2086 # four words
+		set -- $spec
+		case $1 in
+		refused) why="upstream refused the connection" ;;
+		silent) why="upstream TLS handshake timed out" ;;
+		esac
+		sip_register "n-$1" "$2:5060" UDP | auth_headers | crlf >"$tmp/n-$1.sip"
+		n_t0=$(date +%s.%N)
+		sipsend_run "n-$1" -b "$2" -w 5000 "$RELAY" "$tmp/n-$1.sip"
+		n_t1=$(date +%s.%N)
+		n_dt=$(awk -v a="$n_t0" -v b="$n_t1" 'BEGIN { printf "%.2f", b - a }')
+		if answer_is "n-$1" '^SIP/2\.0 503 '; then
+			ok "n: $1: the REGISTER gets 503 (after $n_dt s)"
+		else
+			fail "n: $1: no 503 within 5 s (sipsend $send_rc, $n_dt s):"
+			show "$tmp/n-$1.ans" 10
+		fi
+		check "n: $1: within handshake_timeout + 1 s ($n_dt s <= 3 s)" \
+			awk -v t="$n_dt" 'BEGIN { exit !(t <= 3.0) }'
+		check "n: $1: its Warning: 399 sipsidecar \"$why\"" \
+			answer_has "n-$1" "^Warning: 399 sipsidecar \"$why\"\$"
+		log_has "n: $1: the relay log names the class ($4)" "$sc_log" \
+			"to sip\.example\.test \(127\.0\.0\.1 port $3\) failed: $4: "
+	done
+	# The handshake timer, not something quicker, ended the silent case.
+	check "n: silent: the 503 came only after the handshake had waited ($n_dt s >= 1.5 s)" \
+		awk -v t="$n_dt" 'BEGIN { exit !(t >= 1.5) }'
+	log_lacks "n: the relay's log has none of the credentials" "$sc_log" 'SECRETMARK|Authorization:'
+	sc_end n
+else
+	fail "n: the silent TCP listener (python3) did not come up on 127.0.0.1:$N_SILENT"
+	show "$tmp/n-silent.out"
+fi
+it_stop "$n_silent_pid"
 
 # --- sanitizers --------------------------------------------------------------
 

@@ -12,7 +12,8 @@
 #  4. KAM_REQUIRE_CERT=yes: no handshake without a client certificate.
 #
 # usage: tests/interop/selftest.sh     (from anywhere; runs from the top)
-# Prints one line per check and "interop-selftest: N passed, N failed" last.
+# Prints one line per check, then "interop-selftest: N skipped" and
+# "interop-selftest: N passed, N failed" last.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/interop/lib.sh

@@ -8,18 +8,23 @@
 #
 # Each case asserts the probe's exit status and its diagnosis (or result)
 # line.  Servers are started in the background with their PIDs kept, polled
-# for readiness with bounded loops, and stopped by PID (also on exit).  The
+# for readiness with bounded loops, and stopped by PID (also on exit); a
+# server that does not start is a failure, never a silent skip.  A case
+# that cannot run here (no IPv6 loopback, no Kamailio) is counted as
+# skipped, never as passed.  The
 # DNS case uses a name under .invalid, which the probe answers itself
 # (RFC 6761) without sending a query anywhere.
 #
 # usage: tests/tls/run.sh        (from the top of the source tree)
 # Environment: SIPSIDECAR (default build/native/sipsidecar); SC_TEST_CERTS, a
 # directory made by tests/data/certs/mkcerts.sh (default: a fresh one).
-# Prints one line per case and "tls: N passed, N failed" last.
+# Prints one line per case, then "tls: N skipped" and
+# "tls: N passed, N failed" last (tests/check.sh reads both).
 set -u
 bin=${SIPSIDECAR:-build/native/sipsidecar}
 passed=0
 failed=0
+skipped=0
 pids=""
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sc-tls-test.XXXXXX") || exit 1
 
@@ -43,10 +48,21 @@ fail() {
 	echo "FAIL: $*"
 	failed=$((failed + 1))
 }
+skip() {
+	echo "skip: $*"
+	skipped=$((skipped + 1))
+}
+# summary: the last two lines; the exit status.
+summary() {
+	echo "tls: $skipped skipped"
+	echo "tls: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
 
 # server NAME ADDR ARGS...: starts openssl s_server on ADDR (127.0.0.1 or
 # [::1]) port 0 and waits for its "ACCEPT addr:port" line; sets $port and
-# $srv (its PID).  Returns 1 if it did not come up within 5 s.
+# $srv (its PID).  Returns 1, counting a failure (the cases that need it
+# cannot run), if it did not come up within 5 s.
 server() {
 	name=$1 addr=$2
 	shift 2
@@ -62,7 +78,7 @@ server() {
 		sleep 0.05
 		i=$((i + 1))
 	done
-	echo "server $name did not start:"
+	fail "server $name did not start, so its cases did not run:"
 	sed 's/^/    /' "$tmp/$name.srv"
 	return 1
 }
@@ -109,15 +125,15 @@ expect() {
 }
 
 if [ ! -x "$bin" ]; then
-	echo "tls: $bin is not built (make)"
-	echo "tls: 0 passed, 1 failed"
+	fail "$bin is not built (make)"
+	summary
 	exit 1
 fi
 certs=${SC_TEST_CERTS:-$tmp/certs}
 if ! tests/data/certs/mkcerts.sh "$certs" >"$tmp/mkcerts.log" 2>&1; then
 	cat "$tmp/mkcerts.log"
-	echo "tls: cannot make test certificates (needs openssl)"
-	echo "tls: 0 passed, 1 failed"
+	fail "cannot make test certificates (needs openssl)"
+	summary
 	exit 1
 fi
 # Absolute: kamailio resolves relative paths against its runtime directory.
@@ -183,12 +199,15 @@ if server good 127.0.0.1 $good; then
 	expect tcp-refused "^tcp: 127\.0\.0\.1 port $port: connection refused$"
 fi
 
-# 2. IPv6 loopback, identity from the IPv6 SAN (skipped without ::1).
-if openssl s_server -help 2>&1 | grep -q -- '-6' && server good6 '[::1]' -6 $good; then
+# 2. IPv6 loopback, identity from the IPv6 SAN (skipped without ::1; with
+# it, a server that does not start is a failure).
+if ! grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null; then
+	skip "good-v6 (no IPv6 loopback)"
+elif ! openssl s_server -help 2>&1 | grep -q -- '-6'; then
+	skip "good-v6 (this openssl s_server has no -6)"
+elif server good6 '[::1]' -6 $good; then
 	probe good-v6 0 '^verified: yes$' "[::1]:$port" --ca "$c/ca.pem"
 	stop "$srv"
-else
-	echo "skip: good-v6 (no IPv6 loopback)"
 fi
 
 # 3. A self-signed certificate.
@@ -321,8 +340,7 @@ if command -v kamailio >/dev/null 2>&1 &&
 		sed 's/^/    /' "$tmp/kamailio.log" | tail -n 20
 	fi
 else
-	echo "skip: kamailio-options (kamailio and kamailio-tls-modules are not installed)"
+	skip "kamailio-options (kamailio and kamailio-tls-modules are not installed)"
 fi
 
-echo "tls: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary
