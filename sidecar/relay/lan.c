@@ -125,14 +125,18 @@ static void lan_handle(struct sc_relay *r, struct sc_dev *d, const struct from *
 	int rc;
 
 	rc = sc_core_lan_input(&r->core, buf, len, fr->src, fr->tp, d, sc_relay_now(r), o);
-	sc_net_addr_str(fr->src, who, sizeof(who));
+	/* The source as text only for a line that is logged: formatting it
+	 * for every message costs more than relaying a retransmission. */
 	if (o->malformed)
-		log_warn("from %s: %s a malformed message (%s)", who,
+		log_warn("from %s: %s a malformed message (%s)",
+			 sc_net_addr_str(fr->src, who, sizeof(who)),
 			 rc == SC_CORE_REPLY ? "answered 400 to" : "dropped", o->why);
 	else if (!d)
-		log_debug("from %s: %s: %s", who, o->why, rc == SC_CORE_REPLY ? "403" : "dropped");
+		log_debug("from %s: %s: %s", sc_net_addr_str(fr->src, who, sizeof(who)), o->why,
+			  rc == SC_CORE_REPLY ? "403" : "dropped");
 	if (rc < 0) {
-		log_warn("device %s: cannot relay %.*s: %s", d ? d->name : who,
+		log_warn("device %s: cannot relay %.*s: %s",
+			 d ? d->name : sc_net_addr_str(fr->src, who, sizeof(who)),
 			 (int)(m->is_request ? m->method.n : 8),
 			 m->is_request ? m->method.p : "response", strerror(-rc));
 	} else if (rc == SC_CORE_REPLY) {
