@@ -245,7 +245,7 @@ devices:
 EOF
 if run run-user 1 run -c "$tmp/run.yaml"; then
 	ok
-	expect run-user 'error \[relay\] user nosuchuser-sc: no such user$'
+	expect run-user 'error \[daemon\] user nosuchuser-sc: no such user$'
 fi
 # As root, the relay becomes the user once its sockets are bound: its
 # process runs as that user (B12): every uid and gid (real, effective,
