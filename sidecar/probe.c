@@ -39,7 +39,8 @@
 
 #define DEFAULT_PORT 5061
 #define MAX_ADDRS 16
-#define HANDSHAKE_TIMEOUT 10
+/* A probe gives the handshake as long as an upstream gets by default. */
+#define HANDSHAKE_TIMEOUT SC_CONF_HANDSHAKE_DEFAULT
 #define DNS_TIMEOUT_MS 10000
 #define SIP_TIMEOUT_MS 5000
 /* After a TLS 1.3 handshake with client certificates involved, the

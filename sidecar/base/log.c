@@ -10,7 +10,10 @@
 static enum sc_log_level log_level = SC_LOG_INFO;
 static enum sc_log_target log_target = SC_LOG_STDERR;
 
+/* The one spelling of each level: in log lines, and in log.level of the
+ * configuration, which parses it with sc_log_level_parse. */
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
+#define NLEVELS ((int)(sizeof(level_names) / sizeof(level_names[0])))
 
 void sc_log_setup(enum sc_log_level level, enum sc_log_target target)
 {
@@ -29,10 +32,15 @@ int sc_log_level_parse(const char *name)
 {
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NLEVELS; i++)
 		if (strcmp(name, level_names[i]) == 0)
 			return i;
 	return -1;
+}
+
+const char *sc_log_level_name(int level)
+{
+	return level >= 0 && level < NLEVELS ? level_names[level] : NULL;
 }
 
 void sc_log_vwrite(enum sc_log_level level, const char *tag, const char *fmt, va_list ap)

@@ -34,6 +34,9 @@ void sc_log_write(enum sc_log_level level, const char *tag, const char *fmt, ...
 void sc_log_vwrite(enum sc_log_level level, const char *tag, const char *fmt, va_list ap) SC_PRINTF(3, 0);
 /* Parses "error", "warn", "info" or "debug"; returns the level or -1. */
 int sc_log_level_parse(const char *name);
+/* The name of a level, or NULL past the last one, so that a caller can list
+ * them all (conf's message for a bad log.level). */
+const char *sc_log_level_name(int level);
 
 #ifndef LOG_TAG
 #define LOG_TAG "sidecar"

@@ -1,10 +1,13 @@
 /* Configuration (SPEC §3): YAML parsed once into plain structs.
  *
- * Loading collects every problem it finds instead of stopping at the first,
- * each with the 1-based line and column of the YAML node it is about, so that
- * `sipsidecar check` can print them all as FILE:LINE:COL: message.  The
- * running code never sees YAML; on SIGHUP a new struct sc_conf is loaded in
- * full and swapped in only when it has no errors.
+ * This header is what the rest of the daemon sees: the structs and the
+ * load/free API.  Loading collects every problem it finds instead of
+ * stopping at the first, each with the 1-based line and column of the YAML
+ * node it is about (diag.h), so that `sipsidecar check` can print them all as
+ * FILE:LINE:COL: message.  The running code never sees YAML; on SIGHUP a new
+ * struct sc_conf is loaded in full and swapped in only when it has no errors.
+ *
+ * The keys, their defaults and the checks between them are in schema.c.
  */
 #ifndef SC_CONF_H
 #define SC_CONF_H
@@ -18,11 +21,13 @@
 #include "../base/log.h"
 #include "../net/addr.h"
 #include "../net/match.h"
+#include "diag.h"
 
 #define SC_CONF_DEFAULT_PATH "/etc/sipsidecar/sipsidecar.yaml"
 #define SC_CONF_DEFAULT_CA "/etc/ssl/certs/ca-certificates.crt"
-/* A certificate expiring sooner than this is a warning in `check`. */
-#define SC_CONF_EXPIRY_WARN_DAYS 30
+/* Seconds a TLS handshake may take: an upstream's handshake_timeout when it
+ * sets none, and the wan server's, which has no key for it. */
+#define SC_CONF_HANDSHAKE_DEFAULT 10
 
 /* Where in the YAML file something was written (1-based), for messages
  * printed long after loading ("device kitchen-ata (sipsidecar.yaml:31:5)"). */
@@ -52,20 +57,20 @@ enum sc_conn_mode {
 struct sc_conf_upstream {
 	char *name;
 	char *uri;          /* as written */
-	bool uri_sips;      /* written as sips:host[:port] (RFC 3263 lookup when no port) */
-	char *host;         /* host part of uri, IPv6 without brackets */
-	uint16_t port;      /* 0 when the uri has none (sips: resolved by SRV, else 5061) */
+	char *host;         /* host part of uri, IPv6 without brackets; resolved to A/AAAA
+			     * (no NAPTR or SRV lookup is built yet) */
+	uint16_t port;      /* 0 when the uri has none: 5061 is used then */
 	char *server_name;  /* SNI and expected identity; defaults to host */
 	char *ca_file;      /* defaults to SC_CONF_DEFAULT_CA when verify is on */
-	bool verify;        /* default true */
+	bool verify;
 	char *certificate;  /* optional client certificate chain (mutual TLS) */
 	char *private_key;
-	int min_version;    /* 12 for "1.2" (default), 13 for "1.3" */
+	int min_version;    /* 12 for "1.2", 13 for "1.3" */
 	char *ciphers;      /* NULL: wolfSSL's defaults */
 	enum sc_conn_mode connection;
-	unsigned keepalive;         /* seconds, default 30; 0 disables keep-alives */
-	unsigned handshake_timeout; /* seconds, default 10 */
-	bool trusted;               /* default false */
+	unsigned keepalive;         /* seconds; 0 disables keep-alives */
+	unsigned handshake_timeout; /* seconds */
+	bool trusted;
 	struct sc_conf_pos pos;
 };
 
@@ -81,14 +86,15 @@ struct sc_conf_device {
 	struct sc_conf_pos pos;
 };
 
+/* Defaults are not repeated here: each key's is in its entry in schema.c. */
 struct sc_conf {
 	char *path; /* as given, "-" for stdin */
 
-	enum sc_log_level log_level;   /* default info */
-	enum sc_log_target log_target; /* default stderr */
+	enum sc_log_level log_level;
+	enum sc_log_target log_target;
 
 	struct {
-		struct sc_conf_listen *listen; /* default udp:0.0.0.0:5060 */
+		struct sc_conf_listen *listen; /* never empty after a load */
 		size_t nlisten;
 		char *advertise;               /* NULL: derive from the listen address */
 		struct sc_net_match *allow;   /* empty: no restriction beyond devices */
@@ -107,6 +113,7 @@ struct sc_conf {
 		bool require_client_certificate;
 		struct sc_conf_server_name *server_names;
 		size_t nserver_names;
+		unsigned handshake_timeout;    /* seconds; no key: SC_CONF_HANDSHAKE_DEFAULT */
 	} wan;
 
 	struct sc_conf_upstream *upstreams;
@@ -114,29 +121,12 @@ struct sc_conf {
 	struct sc_conf_device *devices;
 	size_t ndevices;
 
+	/* status.listen is checked but not kept: the endpoint is not built yet. */
 	struct {
 		bool enabled;
-		struct sc_net_addr addr;
 	} status;
 
 	char *user; /* drop privileges to this user after binding (B12); NULL: stay */
-};
-
-/* One problem found while loading. */
-struct sc_diag {
-	int line; /* 1-based; 0 when the problem is about the whole file */
-	int col;
-	bool warning;
-	char *msg;
-};
-
-struct sc_diags {
-	char *file; /* name printed before each message ("<stdin>" for "-") */
-	struct sc_diag *d;
-	size_t n;
-	size_t cap;
-	size_t nerrors;
-	size_t nwarnings;
 };
 
 /* Skip the checks that open files (existence, certificate parsing, key
@@ -153,11 +143,8 @@ int sc_conf_load_buf(const char *name, const char *buf, size_t len, unsigned fla
 		     struct sc_conf **out, struct sc_diags *dg);
 void sc_conf_free(struct sc_conf *c);
 
-/* Prints every diagnostic as FILE:LINE:COL: error|warning: message. */
-void sc_diags_print(const struct sc_diags *dg, FILE *f);
-void sc_diags_free(struct sc_diags *dg);
-
-/* Parses a duration: "30s", "5m", "1h" or plain seconds.  Returns 0 or -EINVAL. */
+/* Parses a duration: "30s", "5m", "1h" or plain seconds (fields.c, the syntax
+ * of every duration key).  Returns 0 or -EINVAL. */
 int sc_conf_parse_duration(const char *s, unsigned *seconds);
 
 #endif

@@ -424,7 +424,6 @@ static void test_full(void)
 		u = &c->upstreams[0];
 		CHECK(!strcmp(u->name, "provider"));
 		CHECK(!strcmp(u->uri, "sips:sip.provider.example"));
-		CHECK(u->uri_sips);
 		CHECK(!strcmp(u->host, "sip.provider.example"));
 		CHECK_EQ_INT(u->port, 0);
 		CHECK(!strcmp(u->server_name, "sip.provider.example"));
@@ -444,7 +443,6 @@ static void test_full(void)
 
 		u = &c->upstreams[1];
 		CHECK(!strcmp(u->name, "backup"));
-		CHECK(!u->uri_sips);
 		CHECK(!strcmp(u->host, "2001:db8::10"));
 		CHECK_EQ_INT(u->port, 5062);
 		CHECK(!strcmp(u->server_name, "backup.provider.example"));
@@ -486,7 +484,6 @@ static void test_full(void)
 		CHECK(!strcmp(d->snom_url, "http://192.168.1.1/ring.wav"));
 	}
 	CHECK(c->status.enabled);
-	CHECK(addr_is(&c->status.addr, "127.0.0.1", 8061));
 	sc_conf_free(c);
 }
 
@@ -521,7 +518,6 @@ static void test_defaults(void)
 	if (c->nupstreams == 1) {
 		struct sc_conf_upstream *u = &c->upstreams[0];
 
-		CHECK(!u->uri_sips);
 		CHECK(!strcmp(u->host, "sip.example"));
 		CHECK_EQ_INT(u->port, 5061);
 		CHECK(!strcmp(u->server_name, "sip.example"));
@@ -594,6 +590,118 @@ static const char *alert(const char *value, const char *extra)
 	snprintf(out, sizeof(out), "%s", c->devices[0].alert_info);
 	sc_conf_free(c);
 	return out;
+}
+
+/* Every default of SPEC §3 comes from its key's table entry (schema.c):
+ * present in a file that names nothing, kept by a section that is there but
+ * does not set the key, replaced (not added to) by a value, and left in
+ * place by a wrong value, so that the checks between keys see the default
+ * rather than zero. */
+static void test_defaults_in_table(void)
+{
+	struct sc_conf *c = NULL;
+
+	CHECK_EQ_INT(SC_CONF_HANDSHAKE_DEFAULT, 10);
+	CHECK_EQ_INT(load("upstreams: { p: { uri: sip.example } }\n"
+			  "devices: [ {name: a, match: 10.0.0.1, upstream: p} ]\n",
+			  &c),
+		     0);
+	CHECK_EQ_INT(dg.n, 0);
+	if (!c)
+		return;
+	CHECK_EQ_INT(c->log_level, SC_LOG_INFO);
+	CHECK_EQ_INT(c->log_target, SC_LOG_STDERR);
+	CHECK_EQ_INT(c->lan.nlisten, 1);
+	if (c->lan.nlisten == 1) {
+		CHECK_EQ_INT(c->lan.listen[0].transport, SC_TP_UDP);
+		CHECK(addr_is(&c->lan.listen[0].addr, "0.0.0.0", 5060));
+		/* A default was not written anywhere in the file. */
+		CHECK_EQ_INT(c->lan.listen[0].pos.line, 0);
+		CHECK_EQ_INT(c->lan.listen[0].pos.col, 0);
+	}
+	CHECK(!c->wan.verify_client);
+	CHECK(!c->wan.require_client_certificate);
+	CHECK(c->wan.ca_file == NULL);
+	CHECK_EQ_INT(c->wan.handshake_timeout, SC_CONF_HANDSHAKE_DEFAULT);
+	if (c->nupstreams == 1) {
+		struct sc_conf_upstream *u = &c->upstreams[0];
+
+		CHECK(u->verify);
+		CHECK_EQ_INT(u->min_version, 12);
+		CHECK_EQ_INT(u->connection, SC_CONN_PER_DEVICE);
+		CHECK_EQ_INT(u->keepalive, 30);
+		CHECK_EQ_INT(u->handshake_timeout, SC_CONF_HANDSHAKE_DEFAULT);
+		CHECK(!u->trusted);
+		CHECK(u->ciphers == NULL && u->certificate == NULL);
+	}
+	sc_conf_free(c);
+
+	/* Sections that are there but silent on a key keep its default; each
+	 * upstream starts from the defaults, whatever the one before set. */
+	CHECK_EQ_INT(load("log: { target: syslog }\n"
+			  "lan: { advertise: 192.168.1.1 }\n"
+			  "wan: { verify_client: true }\n"
+			  "upstreams:\n"
+			  "  p: { uri: a.example, keepalive: 5m, verify: no, min_version: \"1.3\" }\n"
+			  "  q: { uri: b.example }\n"
+			  "devices: [ {name: a, match: 10.0.0.1, upstream: q} ]\n",
+			  &c),
+		     0);
+	if (!c)
+		return;
+	CHECK_EQ_INT(c->log_level, SC_LOG_INFO);
+	CHECK_EQ_INT(c->log_target, SC_LOG_SYSLOG);
+	CHECK_EQ_INT(c->lan.nlisten, 1);
+	CHECK(c->wan.enabled && c->wan.verify_client && !c->wan.require_client_certificate);
+	CHECK(c->wan.ca_file && !strcmp(c->wan.ca_file, SC_CONF_DEFAULT_CA));
+	CHECK_EQ_INT(c->wan.handshake_timeout, SC_CONF_HANDSHAKE_DEFAULT);
+	CHECK_EQ_INT(c->nupstreams, 2);
+	if (c->nupstreams == 2) {
+		CHECK_EQ_INT(c->upstreams[0].keepalive, 300);
+		CHECK(!c->upstreams[0].verify);
+		CHECK(c->upstreams[0].ca_file == NULL);
+		CHECK_EQ_INT(c->upstreams[0].min_version, 13);
+		CHECK_EQ_INT(c->upstreams[1].keepalive, 30);
+		CHECK(c->upstreams[1].verify);
+		CHECK_EQ_INT(c->upstreams[1].min_version, 12);
+	}
+	sc_conf_free(c);
+
+	/* The file's list replaces the default one (ASan sees a leak if the
+	 * default is dropped instead of freed). */
+	CHECK_EQ_INT(load("lan: { listen: [ \"tcp:127.0.0.1:5070\", \"udp:127.0.0.1:5070\" ] }\n"
+			  "upstreams: { p: { uri: sip.example } }\n"
+			  "devices: [ {name: a, match: 10.0.0.1, upstream: p} ]\n",
+			  &c),
+		     0);
+	if (!c)
+		return;
+	CHECK_EQ_INT(c->lan.nlisten, 2);
+	if (c->lan.nlisten == 2) {
+		CHECK_EQ_INT(c->lan.listen[0].transport, SC_TP_TCP);
+		CHECK(addr_is(&c->lan.listen[0].addr, "127.0.0.1", 5070));
+		CHECK_EQ_INT(c->lan.listen[0].pos.line, 1);
+	}
+	sc_conf_free(c);
+
+	/* A wrong value is one error, and the default stays for the checks
+	 * between keys: no "verify is off" warning on top. */
+	CHECK_EQ_INT(load_bad("upstreams: { p: { uri: sip.example, verify: maybe, trusted: true } }\n"
+			      "devices: [ {name: a, match: 10.0.0.1, upstream: p} ]\n"),
+		     -EINVAL);
+	CHECK_EQ_INT(dg.n, 1);
+	CHECK(exact("verify must be true or false, not 'maybe'", 1, 45));
+
+	/* The fourth "defined twice" check, of SNI names (without case). */
+	CHECK_EQ_INT(load_bad("wan:\n"
+			      "  listen: [ \"tls:0.0.0.0:5061\" ]\n"
+			      "  certificate: /c\n"
+			      "  private_key: /k\n"
+			      "  server_names:\n"
+			      "    - { name: a.example, certificate: /c, private_key: /k }\n"
+			      "    - { name: A.Example, certificate: /c, private_key: /k }\n"),
+		     -EINVAL);
+	CHECK(exact("server name 'A.Example' is listed twice (first at line 6)", 7, 15));
 }
 
 static void test_presets(void)
@@ -930,7 +1038,6 @@ static void test_upstream_uri(void)
 		CHECK(c != NULL);
 		if (!c)
 			continue;
-		CHECK_EQ_INT(c->upstreams[0].uri_sips, good[i].sips);
 		CHECK(!strcmp(c->upstreams[0].host, good[i].host));
 		CHECK_EQ_INT(c->upstreams[0].port, good[i].port);
 		CHECK(!strcmp(c->upstreams[0].uri, good[i].uri));
@@ -1161,6 +1268,7 @@ int main(void)
 	RUN(test_match_addr);
 	RUN(test_full);
 	RUN(test_defaults);
+	RUN(test_defaults_in_table);
 	RUN(test_presets);
 	RUN(test_unknown_key_position);
 	RUN(test_many_errors);
