@@ -78,7 +78,6 @@ struct sc_conf_device {
 	char *name;
 	struct sc_net_match match;
 	char *upstream_name;
-	size_t upstream;    /* index into conf->upstreams */
 	char *alert_info;   /* resolved header value ("Bellcore-dr4", "<http://...>"), NULL for none */
 	char *snom_url;     /* for alert_info: snom */
 	bool has_address;   /* static device */

@@ -411,12 +411,11 @@ static void finish_device(struct ld *ld, void *obj, yaml_node_t *n, const struct
 		for (i = 0; i < c->nupstreams; i++)
 			if (!strcmp(c->upstreams[i].name, d->upstream_name))
 				break;
-		if (i < c->nupstreams)
-			d->upstream = i;
-		else if (c->nupstreams)
+		/* The relay looks the upstream up by name: it must exist. */
+		if (i == c->nupstreams && c->nupstreams)
 			ERR(ld, kv[D_UPSTREAM].v, "upstream '%s' is not defined (defined: %s)",
 			    ld_qs(ld, d->upstream_name), upstream_names(c, names, sizeof(names)));
-		else
+		else if (i == c->nupstreams)
 			ERR(ld, kv[D_UPSTREAM].v,
 			    "upstream '%s' is not defined (there is no upstreams section)",
 			    ld_qs(ld, d->upstream_name));

@@ -28,9 +28,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !dg.d[i].msg)
 			abort();
 	if (c) {
-		for (i = 0; i < c->ndevices; i++)
-			if (c->devices[i].upstream >= c->nupstreams || !c->devices[i].name)
+		/* Every device names an upstream that exists (the relay looks
+		 * it up by name). */
+		for (i = 0; i < c->ndevices; i++) {
+			size_t j;
+
+			if (!c->devices[i].name || !c->devices[i].upstream_name)
 				abort();
+			for (j = 0; j < c->nupstreams; j++)
+				if (!strcmp(c->upstreams[j].name, c->devices[i].upstream_name))
+					break;
+			if (j == c->nupstreams)
+				abort();
+		}
 		for (i = 0; i < c->nupstreams; i++)
 			if (!c->upstreams[i].host || !c->upstreams[i].server_name)
 				abort();

@@ -463,7 +463,6 @@ static void test_full(void)
 		CHECK_EQ_INT(d->match.family, AF_INET);
 		CHECK_EQ_INT(d->match.prefix, 32);
 		CHECK(!strcmp(d->upstream_name, "provider"));
-		CHECK_EQ_INT(d->upstream, 0);
 		CHECK(!strcmp(d->alert_info, "Bellcore-dr4"));
 		CHECK(!d->has_address);
 		CHECK_EQ_INT(d->pos.line, 39);
@@ -472,7 +471,7 @@ static void test_full(void)
 		d = &c->devices[1];
 		CHECK(!strcmp(d->name, "office-pbx"));
 		CHECK_EQ_INT(d->match.port, 5060);
-		CHECK_EQ_INT(d->upstream, 1);
+		CHECK(!strcmp(d->upstream_name, "backup"));
 		CHECK(d->has_address);
 		CHECK(addr_is(&d->address, "192.168.1.5", 5060));
 		CHECK(!strcmp(d->alert_info, "<http://192.168.1.1/trusted.wav>"));
