@@ -8,8 +8,7 @@
 # tests plus the native config, tls and interop runs.  Skipped adds up the
 # "NAME: N skipped" lines of the steps (cases that cannot run here: no
 # IPv6 loopback, not root...); a skip is never a pass.
-# Steps: the layout rules (tests/layout.sh), native unit tests (gcc), the
-# config tests against the real binary,
+# Steps: native unit tests (gcc), the config tests against the real binary,
 # unit and config tests again under ASan+UBSan (clang), `probe` against real
 # TLS peers (openssl s_server, Kamailio) with both builds, the relay between
 # sipp phones and a Kamailio TLS provider (tests/interop) with both builds,
@@ -26,7 +25,7 @@ failed=0
 skipped=0
 status=0
 # The steps whose tests count once in "distinct tests", and their counts.
-distinct_steps="layout native config tls interop"
+distinct_steps="native config tls interop"
 distinct=0
 distinct_parts=""
 
@@ -86,7 +85,6 @@ tests/data/certs/mkcerts.sh "$certs" >"$log/certs.log" 2>&1 || {
 }
 export SC_TEST_CERTS="$certs"
 
-step layout tests/layout.sh
 step native make -j"$jobs" unit
 step config env SIPSIDECAR=build/native/sipsidecar tests/config/run.sh
 step sanitizers make -j"$jobs" unit SAN=1 CC=clang
