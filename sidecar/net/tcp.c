@@ -10,7 +10,7 @@ struct tcp_write {
 	char buf[];
 };
 
-int sc_tcp_init(struct sc_tcp *t, uv_loop_t *loop, size_t cap, size_t bufsz,
+int sc_tcp_init(struct sc_tcp *t, uv_loop_t *loop, size_t cap, char *buf, size_t bufsz,
 		const struct sc_tcp_cbs *cbs, void *arg)
 {
 	memset(t, 0, sizeof(*t));
@@ -18,14 +18,10 @@ int sc_tcp_init(struct sc_tcp *t, uv_loop_t *loop, size_t cap, size_t bufsz,
 	t->cap = cap;
 	t->cbs = *cbs;
 	t->arg = arg;
+	t->buf = buf;
 	t->bufsz = bufsz;
 	t->h = calloc(cap + 1, sizeof(*t->h));
-	t->buf = malloc(bufsz);
-	if (!t->h || !t->buf) {
-		sc_tcp_free(t);
-		return -ENOMEM;
-	}
-	return 0;
+	return t->h ? 0 : -ENOMEM;
 }
 
 static void conn_closed(uv_handle_t *h)
@@ -196,7 +192,6 @@ void sc_tcp_close(struct sc_tcp *t)
 void sc_tcp_free(struct sc_tcp *t)
 {
 	free(t->h);
-	free(t->buf);
 	t->h = NULL;
 	t->buf = NULL;
 	t->n = 0;

@@ -46,7 +46,10 @@ struct sc_tcp {
 	size_t bufsz;
 };
 
-int sc_tcp_init(struct sc_tcp *t, uv_loop_t *loop, size_t cap, size_t bufsz,
+/* Room for cap listeners.  buf (bufsz bytes, the caller's) is where every
+ * connection reads into: a read is framed before the next one, so it can
+ * be the buffer the UDP sockets receive into too.  Returns 0 or -ENOMEM. */
+int sc_tcp_init(struct sc_tcp *t, uv_loop_t *loop, size_t cap, char *buf, size_t bufsz,
 		const struct sc_tcp_cbs *cbs, void *arg);
 
 /* Binds and listens on one more address.  Returns 0 or a libuv error. */

@@ -169,7 +169,8 @@ int sc_relay_new(struct sc_relay **out, uv_loop_t *loop, const struct sc_conf *c
 	if (rc == 0)
 		rc = sc_udp_init(&r->udp, loop, conf->lan.nlisten, SC_SIP_MAX_MSG, sc_relay_lan_udp, r);
 	if (rc == 0)
-		rc = sc_tcp_init(&r->tcp, loop, conf->lan.nlisten, SC_SIP_MAX_MSG + 1, &sc_relay_lan_tcp, r);
+		rc = sc_tcp_init(&r->tcp, loop, conf->lan.nlisten, r->udp.buf, SC_SIP_MAX_MSG + 1,
+				 &sc_relay_lan_tcp, r);
 	if (rc == 0)
 		rc = contexts(r);
 	if (rc == 0)
