@@ -32,11 +32,12 @@
 /* ---- the configuration ---- */
 
 #define WAN "edge.example.net:5061"  /* our address as the provider sees it */
-#define LAN "192.168.1.1:5060"       /* our address as the devices see it */
+#define LAN "192.168.1.1:5060"       /* our address as the devices see it, over UDP */
+#define LAN_TCP "192.168.1.1:5070"   /* and over TCP: a port of its own */
 
 static const char yaml_fmt[] =
 	"lan:\n"
-	"  listen: [ \"udp:192.168.1.1:5060\", \"tcp:192.168.1.1:5060\" ]\n"
+	"  listen: [ \"udp:192.168.1.1:5060\", \"tcp:192.168.1.1:5070\" ]\n"
 	"  advertise: 192.168.1.1\n"
 	"%s"
 	"upstreams:\n"
@@ -107,7 +108,7 @@ static void fresh(void)
 {
 	if (core_ready)
 		sc_core_free(&core);
-	core_ready = sc_core_init(&core, conf, LAN, LAN, test_link_wan, NULL) == 0;
+	core_ready = sc_core_init(&core, conf, LAN, LAN_TCP, test_link_wan, NULL) == 0;
 	CHECK(core_ready);
 }
 
@@ -552,7 +553,7 @@ static void check_device(const struct sc_conf *c, const char *ip, unsigned port,
 	long got = -2;
 
 	/* A core of its own for c (the device order is the same). */
-	if (sc_core_init(&other, c, LAN, LAN, NULL, NULL) == 0) {
+	if (sc_core_init(&other, c, LAN, LAN_TCP, NULL, NULL) == 0) {
 		struct sc_dev *d = sc_core_device(&other, SA(ss));
 		size_t i;
 
@@ -710,7 +711,7 @@ static void test_invite_over_tcp(void)
 	 * Record-Route says TCP too. */
 	CHECK(contains(hdr(&fwd, SC_HDR_VIA, 0), "~t"));
 	CHECK_STR(hdr(&fwd, SC_HDR_RECORD_ROUTE, 0),
-		  "<sip:" WAN ";transport=tls;lr;sc-rr>, <sip:" LAN ";transport=tcp;lr;sc-rr>");
+		  "<sip:" WAN ";transport=tls;lr;sc-rr>, <sip:" LAN_TCP ";transport=tcp;lr;sc-rr>");
 	/* transport=tcp becomes tls (the token remembers tcp), line= stays. */
 	CHECK_STR(hdr(&fwd, SC_HDR_CONTACT, 0),
 		  "<sip:1005@" WAN ";transport=tls;line=e1pnzt7a;"
@@ -818,6 +819,64 @@ static void test_routes_to_us_consumed(void)
 	record_routed("BYE", ";tag=as1f2e3d4c",
 		      "Route: <sip:proxy.provider.example;lr>, <sip:" LAN ";lr;sc-rr>\r\n");
 	CHECK_STR(hdr(&fwd, SC_HDR_ROUTE, 0), "<sip:proxy.provider.example;lr>, <sip:" LAN ";lr;sc-rr>");
+}
+
+/* An in-dialog BYE from the snom over TCP with the Route lines given, a new
+ * transaction each time. */
+static const char *snom_bye(const char *routes)
+{
+	static unsigned n;
+
+	return sipf("",
+		    "BYE sip:1004@203.0.113.5:5061;transport=tls SIP/2.0\r\n"
+		    "Via: SIP/2.0/TCP 192.168.1.70:3052;branch=z9hG4bK-a9n1qg6tbye%u;rport\r\n"
+		    "%s"
+		    "From: \"Office\" <sip:1005@sip.provider.example>;tag=y3n9kd1jsm\r\n"
+		    "To: <sip:1004@sip.provider.example;user=phone>;tag=as1f2e3d4c\r\n"
+		    "Call-ID: 2b6e31c8aa7c-w91y0gq2lq5h\r\n"
+		    "CSeq: 2 BYE\r\n"
+		    "Max-Forwards: 70\r\n",
+		    ++n, routes);
+}
+
+/* Our LAN TCP address is ours as much as the UDP one: a Route naming it
+ * (without our sc-rr mark, as a device's preloaded outbound proxy over
+ * TCP) is consumed, from a device and from the provider alike. */
+static void test_routes_to_our_tcp_address_consumed(void)
+{
+	struct sockaddr_storage snom = addr("192.168.1.70", 3052);
+	struct sc_core_link lk;
+
+	fresh();
+	CHECK_EQ_INT(device_sends(snom_bye("Route: <sip:" LAN_TCP ";transport=tcp;lr>\r\n"), &snom,
+				  SC_TP_TCP),
+		     SC_CORE_FORWARD);
+	view(&fwd, &out);
+	CHECK_EQ_INT(nhdr(&fwd, SC_HDR_ROUTE), 0);
+	/* Ours first on the line, the provider's proxy after it stays. */
+	CHECK_EQ_INT(device_sends(snom_bye("Route: <sip:" LAN_TCP ";transport=tcp;lr>, "
+					   "<sip:203.0.113.5:5061;transport=tls;lr;r2=on>\r\n"),
+				  &snom, SC_TP_TCP),
+		     SC_CORE_FORWARD);
+	view(&fwd, &out);
+	CHECK_EQ_INT(nhdr(&fwd, SC_HDR_ROUTE), 1);
+	CHECK_STR(hdr(&fwd, SC_HDR_ROUTE, 0), "<sip:203.0.113.5:5061;transport=tls;lr;r2=on>");
+	/* Another port on our host is not us. */
+	CHECK_EQ_INT(device_sends(snom_bye("Route: <sip:192.168.1.1:5071;transport=tcp;lr>\r\n"),
+				  &snom, SC_TP_TCP),
+		     SC_CORE_FORWARD);
+	view(&fwd, &out);
+	CHECK_STR(hdr(&fwd, SC_HDR_ROUTE, 0), "<sip:192.168.1.1:5071;transport=tcp;lr>");
+
+	/* From the provider: a Route to our LAN TCP address goes too. */
+	lk = link_of(0x5a, "provider", true);
+	CHECK_EQ_INT(provider_sends(provider_request("OPTIONS",
+						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~",
+						     "Route: <sip:" LAN_TCP ";transport=tcp;lr>\r\n"),
+				    &lk),
+		     SC_CORE_FORWARD);
+	view(&fwd, &out);
+	CHECK_EQ_INT(nhdr(&fwd, SC_HDR_ROUTE), 0);
 }
 
 static void test_max_forwards(void)
@@ -1160,7 +1219,7 @@ static void test_wan_request_token_restores_transport(void)
 	CHECK_EQ_INT(provider_sends(sipf("",
 					 "BYE %s SIP/2.0\r\n"
 					 "Via: " PROVIDER_VIA "\r\n"
-					 "Route: <sip:" WAN ";transport=tls;lr;sc-rr>, <sip:" LAN ";transport=tcp;lr;sc-rr>\r\n"
+					 "Route: <sip:" WAN ";transport=tls;lr;sc-rr>, <sip:" LAN_TCP ";transport=tcp;lr;sc-rr>\r\n"
 					 "Max-Forwards: 70\r\n"
 					 "From: <sip:1004@sip.provider.example;user=phone>;tag=as1f2e3d4c\r\n"
 					 "To: \"Office\" <sip:1005@sip.provider.example>;tag=y3n9kd1jsm\r\n"
@@ -1174,7 +1233,7 @@ static void test_wan_request_token_restores_transport(void)
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.70:3052");
 	view(&resp, &out);
 	CHECK_STR(resp.m.ruri, "sip:1005@192.168.1.70:3052;transport=tcp;line=e1pnzt7a");
-	CHECK(starts(hdr(&resp, SC_HDR_VIA, 0), "SIP/2.0/TCP " LAN ";branch=z9hG4bK-sci"));
+	CHECK(starts(hdr(&resp, SC_HDR_VIA, 0), "SIP/2.0/TCP " LAN_TCP ";branch=z9hG4bK-sci"));
 	CHECK_EQ_INT(nhdr(&resp, SC_HDR_ROUTE), 0);
 	CHECK_EQ_INT(nhdr(&resp, SC_HDR_RECORD_ROUTE), 0);
 }
@@ -1221,6 +1280,76 @@ static void test_wan_request_token_device_not_seen(void)
 						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~zz~", ""),
 				    &lk),
 		     -EBADMSG);
+}
+
+#define SNOM_HEX "3139322e3136382e312e37303a33303532" /* 192.168.1.70:3052 */
+
+/* A request towards a device over TCP goes out with a TCP Via naming our
+ * LAN TCP listener, and record-routes it; one over UDP names the UDP one. */
+static void test_tcp_hop_via_names_tcp_listener(void)
+{
+	struct sockaddr_storage snom = addr("192.168.1.70", 3052);
+	struct sc_core_link lk;
+	char ruri[512];
+
+	fresh();
+	lk = link_of(0x5b, "provider", true);
+	CHECK_EQ_INT(device_sends(snom_invite(), &snom, SC_TP_TCP), SC_CORE_FORWARD);
+	view(&fwd, &out);
+	snprintf(ruri, sizeof(ruri), "%s", contact_uri(&fwd));
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE", ruri, ""), &lk), SC_CORE_FORWARD);
+	CHECK_EQ_INT(idx(out.device), LAB);
+	CHECK_EQ_INT(out.tp, SC_TP_TCP);
+	view(&fwd, &out);
+	CHECK(starts(hdr(&fwd, SC_HDR_VIA, 0), "SIP/2.0/TCP " LAN_TCP ";branch=z9hG4bK-sci"));
+	CHECK(contains(hdr(&fwd, SC_HDR_VIA, 0), ";rport;sc-l=000000000000005b"));
+	CHECK_STR(hdr(&fwd, SC_HDR_RECORD_ROUTE, 0),
+		  "<sip:" LAN_TCP ";transport=tcp;lr;sc-rr>, <sip:" WAN ";transport=tls;lr;sc-rr>");
+	/* The same call to the ATA on UDP: the UDP listener. */
+	register_ata();
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE", contact_uri(&fwd), ""), &lk),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(out.tp, SC_TP_UDP);
+	view(&fwd, &out);
+	CHECK(starts(hdr(&fwd, SC_HDR_VIA, 0), "SIP/2.0/UDP " LAN ";branch=z9hG4bK-sci"));
+	CHECK_STR(hdr(&fwd, SC_HDR_RECORD_ROUTE, 0),
+		  "<sip:" LAN ";lr;sc-rr>, <sip:" WAN ";transport=tls;lr;sc-rr>");
+}
+
+/* A token saying the device wrote transport=tcp reaches a device never
+ * seen (after a restart) over TCP, at the address it carries. */
+static void test_wan_request_tcp_token_device_not_seen(void)
+{
+	static const char *const transports[] = { "746370" /* tcp */, "544350" /* TCP */ };
+	struct sc_core_link lk;
+	char ruri[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(transports) / sizeof(transports[0]); i++) {
+		fresh();
+		lk = link_of(0x5c, "provider", true);
+		CHECK(!DEV(LAB)->seen);
+		snprintf(ruri, sizeof(ruri),
+			 "sip:1005@" WAN ";transport=tls;line=e1pnzt7a;sc=lab-phones~" SNOM_HEX "~%s",
+			 transports[i]);
+		CHECK_EQ_INT(provider_sends(provider_request("INVITE", ruri, ""), &lk), SC_CORE_FORWARD);
+		CHECK_EQ_INT(idx(out.device), LAB);
+		CHECK_EQ_INT(out.tp, SC_TP_TCP);
+		CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.70:3052");
+		view(&fwd, &out);
+		CHECK_STR(fwd.m.ruri, i == 0 ? "sip:1005@192.168.1.70:3052;transport=tcp;line=e1pnzt7a"
+					     : "sip:1005@192.168.1.70:3052;transport=TCP;line=e1pnzt7a");
+		CHECK(starts(hdr(&fwd, SC_HDR_VIA, 0), "SIP/2.0/TCP " LAN_TCP ";branch=z9hG4bK-sci"));
+	}
+	/* The same device with a token for UDP: UDP. */
+	fresh();
+	lk = link_of(0x5c, "provider", true);
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
+						     "sip:1005@" WAN ";transport=tls;sc=lab-phones~" SNOM_HEX "~756470",
+						     ""),
+				    &lk),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(out.tp, SC_TP_UDP);
 }
 
 static void test_wan_request_goes_to_last_source(void)
@@ -1375,6 +1504,9 @@ static void test_wan_request_static_device(void)
 	CHECK_EQ_INT(resp.m.status, 483);
 }
 
+/* B5's order: a registered AOR is found before a static address, both for
+ * another device of the same upstream and for the static device itself
+ * (whose registered Contact then becomes the Request-URI). */
 /* ---- B6: trust marking ---- */
 
 /* How many Alert-Info headers the device gets for a request over lk. */
@@ -1639,6 +1771,7 @@ int main(void)
 	RUN(test_contact_rewritten_only_where_it_is_a_target);
 	RUN(test_record_route_only_on_dialog_creation);
 	RUN(test_routes_to_us_consumed);
+	RUN(test_routes_to_our_tcp_address_consumed);
 	RUN(test_max_forwards);
 	RUN(test_retransmission_absorbed_then_answered);
 	RUN(test_our_100_trying);
@@ -1649,6 +1782,8 @@ int main(void)
 	RUN(test_wan_request_by_token);
 	RUN(test_wan_request_token_restores_transport);
 	RUN(test_wan_request_token_device_not_seen);
+	RUN(test_tcp_hop_via_names_tcp_listener);
+	RUN(test_wan_request_tcp_token_device_not_seen);
 	RUN(test_wan_request_goes_to_last_source);
 	RUN(test_wan_request_by_aor);
 	RUN(test_deregister_forgets_aor);
