@@ -67,10 +67,13 @@ static const char yaml_fmt[] =
 	"    match: 10.0.0.5\n"
 	"    upstream: carrier\n"
 	"    address: 10.0.0.5:5060\n"
-	"    alert_info: cisco-7960\n";
+	"    alert_info: cisco-7960\n"
+	"  - name: office-fax\n"
+	"    match: 10.0.0.9\n"
+	"    upstream: carrier\n";
 
 /* Device indices, in the order above. */
-enum { KITCHEN, YEALINK, LAB, GARAGE, PBX };
+enum { KITCHEN, YEALINK, LAB, GARAGE, PBX, FAX };
 
 static const char allow_line[] = "  allow: [ 192.168.1.0/24, 10.0.0.0/24 ]\n";
 
@@ -1411,6 +1414,51 @@ static void test_deregister_forgets_aor(void)
 	}
 }
 
+/* A Contact's own expires parameter wins over the Expires header, both
+ * ways: expires=3600 with "Expires: 0" keeps the binding, expires=0 with
+ * "Expires: 3600" removes it. */
+static void test_contact_expires_overrides_header(void)
+{
+	struct sockaddr_storage yealink = addr("192.168.1.50", 5062);
+	struct sc_core_link lk;
+	char msg[1024];
+	int step;
+
+	fresh();
+	lk = link_of(0x5d, "provider", true);
+	for (step = 0; step < 3; step++) {
+		/* 0: a registration that the header alone would call a removal;
+		 * 1: a removal that the header alone would call a registration;
+		 * 2: the first again, registering anew. */
+		snprintf(msg, sizeof(msg),
+			 "REGISTER sip:sip.provider.example SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 192.168.1.50:5062;branch=z9hG4bK-exp%d\r\n"
+			 "From: <sip:1002@sip.provider.example>;tag=2061488341\r\n"
+			 "To: <sip:1002@sip.provider.example>\r\n"
+			 "Call-ID: 0_2340513981@192.168.1.50\r\n"
+			 "CSeq: %d REGISTER\r\n"
+			 "Contact: <sip:1002@192.168.1.50:5062>;expires=%s\r\n"
+			 "Expires: %s\r\n"
+			 "Max-Forwards: 70\r\n"
+			 "Content-Length: 0\r\n\r\n",
+			 step, step + 1, step == 1 ? "0" : "3600", step == 1 ? "3600" : "0");
+		CHECK_EQ_INT(device_sends(msg, &yealink, SC_TP_UDP), SC_CORE_FORWARD);
+		CHECK_STR(sc_str_cstr(DEV(YEALINK)->aor), step == 1 ? "" : "1002");
+		CHECK_STR(sc_str_cstr(DEV(YEALINK)->contact),
+			  step == 1 ? "" : "sip:1002@192.168.1.50:5062");
+		CHECK_EQ_INT(provider_sends(provider_request("INVITE", "sip:1002@sip.provider.example", ""),
+					    &lk),
+			     step == 1 ? SC_CORE_REPLY : SC_CORE_FORWARD);
+		view(&fwd, &out);
+		if (step == 1) {
+			CHECK_EQ_INT(fwd.m.status, 404);
+		} else {
+			CHECK_EQ_INT(idx(out.device), YEALINK);
+			CHECK_STR(fwd.m.ruri, "sip:1002@192.168.1.50:5062");
+		}
+	}
+}
+
 static void test_wan_request_by_aor(void)
 {
 	struct sockaddr_storage yealink = addr("192.168.1.50", 5062);
@@ -1507,6 +1555,68 @@ static void test_wan_request_static_device(void)
 /* B5's order: a registered AOR is found before a static address, both for
  * another device of the same upstream and for the static device itself
  * (whose registered Contact then becomes the Request-URI). */
+/* A REGISTER of user from a carrier device at src, Contact at contact. */
+static const char *carrier_register(const char *src, const char *user, const char *contact)
+{
+	static unsigned n;
+
+	n++;
+	return sipf("",
+		    "REGISTER sip:trunk.carrier.example SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP %s;branch=z9hG4bK-aor%u\r\n"
+		    "From: <sip:%s@trunk.carrier.example>;tag=f%u\r\n"
+		    "To: <sip:%s@trunk.carrier.example>\r\n"
+		    "Call-ID: aor-%u@carrier\r\n"
+		    "CSeq: 1 REGISTER\r\n"
+		    "Contact: <sip:%s@%s>\r\n"
+		    "Expires: 600\r\n"
+		    "Max-Forwards: 70\r\n",
+		    src, n, user, n, user, n, user, contact);
+}
+
+static void test_wan_request_aor_before_static(void)
+{
+	struct sockaddr_storage fax = addr("10.0.0.9", 5060);
+	struct sockaddr_storage pbx = addr("10.0.0.5", 5060);
+	struct sc_core_link carrier;
+
+	fresh();
+	carrier = link_of(0x5e, "carrier", true);
+	/* Before any REGISTER the static PBX takes the carrier's call. */
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE", "sip:4930555999@trunk-edge.example.net:5061", ""),
+				    &carrier),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(idx(out.device), PBX);
+	/* The fax registers 4930555999: that call is its now. */
+	CHECK_EQ_INT(device_sends(carrier_register("10.0.0.9:5060", "4930555999", "10.0.0.9:5060"), &fax,
+				  SC_TP_UDP),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE", "sip:4930555999@trunk-edge.example.net:5061", ""),
+				    &carrier),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(idx(out.device), FAX);
+	CHECK_STR(sc_str_cstr(dst_text(&out)), "10.0.0.9:5060");
+	view(&fwd, &out);
+	CHECK_STR(fwd.m.ruri, "sip:4930555999@10.0.0.9:5060");
+	/* The PBX registers a binding of its own: its Contact is used. */
+	CHECK_EQ_INT(device_sends(carrier_register("10.0.0.5:5060", "4930555123", "10.0.0.5:5080"), &pbx,
+				  SC_TP_UDP),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE", "sip:4930555123@trunk-edge.example.net:5061", ""),
+				    &carrier),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(idx(out.device), PBX);
+	view(&fwd, &out);
+	CHECK_STR(fwd.m.ruri, "sip:4930555123@10.0.0.5:5080");
+	/* Any other user still reaches the PBX, as the carrier wrote it. */
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE", "sip:4930555000@trunk-edge.example.net:5061", ""),
+				    &carrier),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(idx(out.device), PBX);
+	view(&fwd, &out);
+	CHECK_STR(fwd.m.ruri, "sip:4930555000@trunk-edge.example.net:5061");
+}
+
 /* ---- B6: trust marking ---- */
 
 /* How many Alert-Info headers the device gets for a request over lk. */
@@ -1787,7 +1897,9 @@ int main(void)
 	RUN(test_wan_request_goes_to_last_source);
 	RUN(test_wan_request_by_aor);
 	RUN(test_deregister_forgets_aor);
+	RUN(test_contact_expires_overrides_header);
 	RUN(test_wan_request_static_device);
+	RUN(test_wan_request_aor_before_static);
 	RUN(test_alert_info);
 	RUN(test_device_response_to_wan_request);
 	RUN(test_device_response_contact_only_where_it_is_a_target);
