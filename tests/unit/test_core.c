@@ -1645,12 +1645,15 @@ static void test_alert_info(void)
 	struct sc_core_link unverified;
 	struct sc_core_link untrusted;
 	struct sc_core_link anyone;
+	struct sc_core_link plain;
 
 	fresh();
 	trusted = link_of(0x61, "provider", true);
 	unverified = link_of(0x62, "provider", false);
 	untrusted = link_of(0x63, "carrier", true);
 	anyone = link_of(0x64, NULL, true);
+	plain = link_of(0x65, "provider", true);
+	plain.tls = false;
 	/* An INVITE over a verified connection from the trusted upstream:
 	 * the outside marks are gone, the device's preset is the only one. */
 	CHECK_EQ_INT(alert_infos("INVITE", ATA_TOKEN, &trusted), 1);
@@ -1660,6 +1663,8 @@ static void test_alert_info(void)
 	CHECK_EQ_INT(alert_infos("INVITE", ATA_TOKEN, &unverified), 0);
 	CHECK_EQ_INT(alert_infos("INVITE", ATA_TOKEN, &untrusted), 0);
 	CHECK_EQ_INT(alert_infos("INVITE", ATA_TOKEN, &anyone), 0);
+	/* A verified peer of the trusted upstream, but not over TLS. */
+	CHECK_EQ_INT(alert_infos("INVITE", ATA_TOKEN, &plain), 0);
 	CHECK_EQ_INT(alert_infos("MESSAGE", ATA_TOKEN, &trusted), 0);
 	CHECK_EQ_INT(alert_infos("OPTIONS", ATA_TOKEN, &trusted), 0);
 	CHECK_EQ_INT(alert_infos("UPDATE", ATA_TOKEN, &trusted), 0);
