@@ -26,6 +26,17 @@ static const char msg2[] = "SIP/2.0 200 OK\r\n"
 			   "CSeq: 1 MESSAGE\r\n"
 			   "l: 0\r\n"
 			   "\r\n";
+/* No CR anywhere: every line, the blank one included, ends in LF alone
+ * (RFC 3261 §7.5 tolerates it). */
+static const char msg_lf[] = "BYE sip:b@example.com SIP/2.0\n"
+			     "Via: SIP/2.0/TCP h.example.com;branch=z9hG4bKlf\n"
+			     "From: <sip:a@example.com>;tag=1\n"
+			     "To: <sip:b@example.com>;tag=2\n"
+			     "Call-ID: lf2@h\n"
+			     "CSeq: 3 BYE\n"
+			     "Content-Length: 2\n"
+			     "\n"
+			     "ok";
 
 /* Frames buf[0..len) in guard memory. */
 static int frame(const char *buf, size_t len, size_t *fl)
@@ -157,6 +168,7 @@ static void test_split_everywhere(void)
 	check_split(lf, strlen(lf));
 	check_split(folded, strlen(folded));
 	check_split(sdp, strlen(sdp));
+	check_split(msg_lf, strlen(msg_lf));
 }
 
 /* A stream of keep-alives and messages, delivered in chunks of every size,
@@ -350,9 +362,50 @@ static void test_framer(void)
 	CHECK(strncmp(trace, "end:", 4) == 0 && atoi(trace + 4) == -EBADMSG);
 }
 
+/* A framer that has seen the first k bytes of a message (at every k) finds
+ * its end once the rest arrives, whether the blank line is CRLF CRLF or
+ * LF LF, and wherever the read boundary falls in it. */
+static void check_framer_split(const char *m, size_t len)
+{
+	struct sc_sip_framer f;
+	size_t k, fl;
+	int rc;
+
+	for (k = 1; k < len; k++) {
+		memset(&f, 0, sizeof(f));
+		fl = 0;
+		rc = sc_sip_framer_next(&f, guard_put(m, k), k, &fl);
+		CHECK_EQ_INT(rc, -EAGAIN);
+		rc = sc_sip_framer_next(&f, guard_put(m, len), len, &fl);
+		CHECK_EQ_INT(rc, SC_FRAME_MSG);
+		CHECK_EQ_INT(fl, len);
+		if (check_failed_now) {
+			fprintf(stderr, "  split at %zu\n", k);
+			return;
+		}
+	}
+}
+
+static void test_framer_split_everywhere(void)
+{
+	char stream[1024], trace[64], want[64];
+
+	check_framer_split(msg1, strlen(msg1));
+	check_framer_split(msg2, strlen(msg2));
+	check_framer_split(msg_lf, strlen(msg_lf));
+	/* Byte by byte, LF-only messages back to back are one frame each. */
+	snprintf(stream, sizeof(stream), "%s%s", msg_lf, msg_lf);
+	framer_trace(stream, strlen(stream), trace, sizeof(trace));
+	snprintf(want, sizeof(want), "1:%zu 1:%zu end:%d", strlen(msg_lf), strlen(msg_lf), -EAGAIN);
+	CHECK(strcmp(trace, want) == 0);
+	if (strcmp(trace, want) != 0)
+		fprintf(stderr, "  got %s\n  want %s\n", trace, want);
+}
+
 int main(void)
 {
 	RUN(test_framer);
+	RUN(test_framer_split_everywhere);
 	RUN(test_keepalives);
 	RUN(test_stray_crlf);
 	RUN(test_back_to_back);

@@ -222,6 +222,43 @@ static void test_every_split_point(void)
 	}
 }
 
+/* Two messages whose lines end in LF alone, blank line included, and no CR
+ * anywhere: cut anywhere, both come out (the end of the headers is found
+ * whichever read brings it, not at the 64 KiB limit). */
+static void test_lf_only_every_split_point(void)
+{
+	static const char lf[] = "MESSAGE sip:4930123456@192.168.1.20:5060 SIP/2.0\n"
+				 "Via: SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bK-st3\n"
+				 "From: <sip:bob@provider.example>;tag=1\n"
+				 "To: <sip:4930123456@provider.example>\n"
+				 "Call-ID: stream-3@provider.example\n"
+				 "CSeq: 1 MESSAGE\n"
+				 "Content-Length: 3\n"
+				 "\n"
+				 "Hi\n";
+	const char *const frames[] = { lf, lf };
+	char data[1024];
+	size_t len, cut;
+
+	len = (size_t)snprintf(data, sizeof(data), "%s%s", lf, lf);
+	for (cut = 0; cut <= len; cut++) {
+		struct sc_stream_rx rx = { 0 };
+		struct seen got = { 0 }, want = { 0 };
+
+		CHECK_EQ_INT(feed_split(&rx, data, len, cut, &got), 0);
+		expect(&want, frames, 2);
+		check_same(&got, &want);
+		CHECK_EQ_INT(rx.len, 0);
+		if (check_failed_now) {
+			fprintf(stderr, "  split at %zu\n", cut);
+			break;
+		}
+		sc_stream_rx_free(&rx);
+		seen_free(&got);
+		seen_free(&want);
+	}
+}
+
 static void test_partial_is_kept(void)
 {
 	struct sc_stream_rx rx = { 0 };
@@ -559,6 +596,7 @@ int main(void)
 	RUN(test_whole_stream_at_once);
 	RUN(test_every_chunk_size);
 	RUN(test_every_split_point);
+	RUN(test_lf_only_every_split_point);
 	RUN(test_partial_is_kept);
 	RUN(test_whole_messages_not_copied);
 	RUN(test_keepalives);
