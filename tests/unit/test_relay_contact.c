@@ -4,21 +4,17 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sidecar/relay/contact.h"
 #include "tests/unit/check.h"
 
 static char out[4096];
 
-/* Builds a REGISTER with the given Contact header lines and rewrites it for
- * device "kitchen-ata" at WAN address edge.example.net:5061. */
-static const char *rewrite(const char *contacts, int *count)
+/* A REGISTER with the given Contact header lines (static). */
+static const char *reg(const char *contacts)
 {
 	static char msg[4096];
-	char scratch[1024];
-	struct sc_sip_msg m;
-	struct sc_edits ed;
-	size_t n = 0;
 
 	snprintf(msg, sizeof(msg),
 		 "REGISTER sip:provider.example SIP/2.0\r\n"
@@ -31,6 +27,20 @@ static const char *rewrite(const char *contacts, int *count)
 		 "Content-Length: 0\r\n"
 		 "\r\n",
 		 contacts);
+	return msg;
+}
+
+/* Builds a REGISTER with the given Contact header lines and rewrites it for
+ * device "kitchen-ata" at WAN address edge.example.net:5061. */
+static const char *rewrite(const char *contacts, int *count)
+{
+	static char msg[4096];
+	char scratch[1024];
+	struct sc_sip_msg m;
+	struct sc_edits ed;
+	size_t n = 0;
+
+	snprintf(msg, sizeof(msg), "%s", reg(contacts));
 	out[0] = '\0';
 	if (sc_sip_msg_parse(&m, msg, strlen(msg)) != 0)
 		return "(parse failed)";
@@ -99,8 +109,12 @@ static void test_rewrite_keeps_user_and_params(void)
 		     ";sc=kitchen-ata~3139322e3136382e312e32303a35303630~>;expires=3600"
 		     ";+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-000e0c0a0b0c>\""
 		     ";reg-id=1;q=0.8") == 0);
-	/* The rest of the message is untouched. */
-	CHECK(strstr(m, "Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK-r1\r\n") != NULL);
+	/* The rest of the message is untouched: the whole of it, byte for
+	 * byte, is the REGISTER with that Contact line. */
+	CHECK(strcmp(m, reg("Contact: \"Kitchen\" <sip:alice@edge.example.net:5061;line=x7;transport=tls"
+			    ";sc=kitchen-ata~3139322e3136382e312e32303a35303630~>;expires=3600"
+			    ";+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-000e0c0a0b0c>\""
+			    ";reg-id=1;q=0.8\r\n")) == 0);
 }
 
 static void test_rewrite_forms(void)
@@ -123,13 +137,53 @@ static void test_rewrite_forms(void)
 			"5b323030313a6462383a3a315d3a35303730~554450?X-Line=1>, <tel:+15551234>, "
 			"<sip:b@edge.example.net:5061;transport=tls;sc=kitchen-ata~"
 			"3139322e3136382e312e3231~>\r\n") != NULL);
-	/* "*" (REGISTER removing all bindings) is left alone. */
+	/* "*" (REGISTER removing all bindings) is left alone, and so is a
+	 * message without a Contact: the output is the input, byte for byte. */
 	m = rewrite("Contact: *\r\n", &n);
 	CHECK_EQ_INT(n, 0);
-	CHECK(strstr(m, "\r\nContact: *\r\n") != NULL);
-	/* No Contact at all: nothing to do. */
-	rewrite("", &n);
+	CHECK(strcmp(m, reg("Contact: *\r\n")) == 0);
+	m = rewrite("", &n);
 	CHECK_EQ_INT(n, 0);
+	CHECK(strcmp(m, reg("")) == 0);
+	/* A Contact list that does not parse is an error, not skipped. */
+	CHECK(strcmp(rewrite("Contact: <sip:a@192.168.1.20>, <sip:b@192.168.1.21\r\n", &n),
+		     "(rewrite failed)") == 0);
+	CHECK_EQ_INT(n, -EBADMSG);
+	CHECK(strcmp(rewrite("Contact: \"Kitchen <sip:a@192.168.1.20>\r\n", &n), "(rewrite failed)") == 0);
+	CHECK_EQ_INT(n, -EBADMSG);
+}
+
+/* Parameter names are case-insensitive (RFC 3261 §7.3.1): a transport
+ * parameter in any case is the one replaced, never kept beside ours. */
+static void test_rewrite_param_names_any_case(void)
+{
+	static const struct {
+		const char *contact, *want;
+	} cases[] = {
+		{ "Contact: <sip:alice@192.168.1.20:5060;Transport=TCP>\r\n",
+		  "Contact: <sip:alice@edge.example.net:5061;transport=tls"
+		  ";sc=kitchen-ata~3139322e3136382e312e32303a35303630~544350>" },
+		{ "Contact: <sip:alice@192.168.1.20:5060;TRANSPORT=tcp;line=x7>;expires=60\r\n",
+		  "Contact: <sip:alice@edge.example.net:5061;transport=tls;line=x7"
+		  ";sc=kitchen-ata~3139322e3136382e312e32303a35303630~746370>;expires=60" },
+	};
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *line = contact_line(rewrite(cases[i].contact, &n));
+		const char *p;
+		int ntransport = 0;
+
+		CHECK_EQ_INT(n, 1);
+		CHECK(strcmp(line, cases[i].want) == 0);
+		if (strcmp(line, cases[i].want) != 0)
+			fprintf(stderr, "  got  %s\n  want %s\n", line, cases[i].want);
+		for (p = line; *p; p++)
+			if (strncasecmp(p, ";transport=", 11) == 0)
+				ntransport++;
+		CHECK_EQ_INT(ntransport, 1);
+	}
 }
 
 /* Restores the Request-URI of an inbound INVITE whose R-URI is ruri. */
@@ -176,14 +230,26 @@ static void test_restore(void)
 		     1);
 	CHECK(strcmp(res, "sip:alice@192.168.1.20:5060;line=x7") == 0);
 	CHECK_STR(t.device, "kitchen-ata");
+	CHECK(strcmp(t.hostport, "192.168.1.20:5060") == 0);
+	CHECK(strcmp(t.transport, "") == 0);
 	/* The original transport parameter comes back. */
 	CHECK_EQ_INT(restore("sip:a@edge.example.net:5061;transport=tls;sc=kitchen-ata~"
 			     "5b323030313a6462383a3a315d3a35303730~554450",
 			     &t, res, sizeof(res)),
 		     1);
 	CHECK(strcmp(res, "sip:a@[2001:db8::1]:5070;transport=UDP") == 0);
-	/* No token: nothing to restore; a damaged one is an error. */
-	CHECK_EQ_INT(restore("sip:alice@192.168.1.20", &t, res, sizeof(res)), 0);
+	CHECK(strcmp(t.hostport, "[2001:db8::1]:5070") == 0);
+	CHECK(strcmp(t.transport, "UDP") == 0);
+	/* Whatever the case of the parameter names the provider sends back. */
+	CHECK_EQ_INT(restore("sip:a@edge.example.net:5061;Transport=TLS;SC=kitchen-ata~"
+			     "3139322e3136382e312e32303a35303630~746370",
+			     &t, res, sizeof(res)),
+		     1);
+	CHECK(strcmp(res, "sip:a@192.168.1.20:5060;Transport=tcp") == 0);
+	/* No token: nothing to restore, the Request-URI stays as it is; a
+	 * damaged one is an error. */
+	CHECK_EQ_INT(restore("sip:alice@192.168.1.20;transport=tls", &t, res, sizeof(res)), 0);
+	CHECK(strcmp(res, "sip:alice@192.168.1.20;transport=tls") == 0);
 	CHECK_EQ_INT(restore("sip:a@edge.example.net;sc=kitchen-ata~zz~", &t, res, sizeof(res)),
 		     -EBADMSG);
 	/* A bare ";sc" without a value (found by the fuzzer). */
@@ -196,6 +262,7 @@ int main(void)
 	RUN(test_token);
 	RUN(test_rewrite_keeps_user_and_params);
 	RUN(test_rewrite_forms);
+	RUN(test_rewrite_param_names_any_case);
 	RUN(test_restore);
 	return check_done("relay_contact");
 }
