@@ -1,6 +1,5 @@
 /* Flows to upstreams: see flow.h. */
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,23 +205,23 @@ static void connect_to(struct sc_flow *f, const struct sockaddr *sa)
 	}
 }
 
-static void resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+static void resolved(struct sc_dns_query *q, int status, const struct sc_net_addr *targets,
+		     size_t ntargets, void *arg)
 {
-	struct sc_flow *f = req->data;
+	struct sc_flow *f = arg;
 	const struct sc_conf_upstream *u = f->up->conf;
 
-	f->gai_busy = false;
-	if (f->stopping) {
-		uv_freeaddrinfo(res);
-		return;
-	}
-	if (status < 0 || !res) {
+	(void)q;
+	/* A stopping flow has cancelled its lookup (sc_flow_stop): no answer
+	 * comes here after that. */
+	if (status < 0 || ntargets == 0) {
 		log_warn("upstream %s: cannot resolve %s: %s", u->name, u->host, uv_strerror(status));
 		fail(f, sc_tls_diag_summary(SC_TLS_DIAG_DNS));
 	} else {
-		connect_to(f, res->ai_addr);
+		/* The first target only, as before: trying the next ones on
+		 * failure comes with RFC 3263. */
+		connect_to(f, (const struct sockaddr *)&targets[0].ss);
 	}
-	uv_freeaddrinfo(res);
 }
 
 static void flow_dial(struct sc_flow *f)
@@ -230,32 +229,23 @@ static void flow_dial(struct sc_flow *f)
 	const struct sc_conf_upstream *u = f->up->conf;
 	uint16_t port = u->port ? u->port : 5061;
 	struct sc_net_addr a;
-	struct addrinfo hints;
-	char service[8];
 	int rc;
 
 	if (f->state == SC_FLOW_DIALLING || f->state == SC_FLOW_OPEN || f->state == SC_FLOW_WAITING)
 		return;
 	f->state = SC_FLOW_DIALLING;
 	uv_timer_stop(&f->timer);
-	/* RFC 3263 NAPTR/SRV is not done: a name is looked up with A/AAAA on
-	 * the uri's port, 5061 when it has none. */
+	/* RFC 3263 NAPTR/SRV is not done yet: dns/resolve.c looks a name up
+	 * with A/AAAA on the uri's port, 5061 when it has none. */
 	if (sc_net_addr_parse(u->host, port, &a) == 0) {
 		connect_to(f, (const struct sockaddr *)&a.ss);
 		return;
 	}
-	snprintf(service, sizeof(service), "%u", (unsigned)port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	f->gai.data = f;
-	rc = uv_getaddrinfo(f->loop, &f->gai, resolved, u->host, service, &hints);
+	rc = sc_dns_resolve(f->loop, &f->dns, u->host, port, SOCK_STREAM, resolved, f);
 	if (rc < 0) {
 		log_warn("upstream %s: cannot resolve %s: %s", u->name, u->host, uv_strerror(rc));
 		fail(f, sc_tls_diag_summary(SC_TLS_DIAG_DNS));
-		return;
 	}
-	f->gai_busy = true;
 }
 
 int sc_flow_queue(struct sc_flow *f, const struct sc_sip_msg *m, struct sc_dev *dev,
@@ -287,8 +277,7 @@ void sc_flow_stop(struct sc_flow *f)
 	f->stopping = true;
 	if (!uv_is_closing((uv_handle_t *)&f->timer))
 		uv_close((uv_handle_t *)&f->timer, NULL);
-	if (f->gai_busy)
-		uv_cancel((uv_req_t *)&f->gai);
+	sc_dns_cancel(&f->dns);
 }
 
 void sc_flow_free(struct sc_flow *f)

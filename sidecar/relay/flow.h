@@ -25,6 +25,7 @@
 
 #include <uv.h>
 
+#include "../dns/resolve.h"
 #include "../net/addr.h"
 #include "../sip/msg.h"
 #include "core.h"
@@ -79,8 +80,7 @@ struct sc_flow {
 	struct sc_flow_pending *qhead, *qtail;
 	size_t qn;
 	uv_timer_t timer;     /* back-off, keep-alive, certificate verdict */
-	uv_getaddrinfo_t gai;
-	bool gai_busy;
+	struct sc_dns_query dns; /* the upstream's name looked up */
 	bool was_open;        /* it has been up: dial again after a drop */
 	bool stopping;
 	unsigned backoff;     /* ms */
