@@ -29,6 +29,7 @@
 #include "conf/conf.h"
 #include "base/log.h"
 #include "probe.h"
+#include "relay/tlsconf.h"
 #include "sip/msg.h"
 #include "tls/cert.h"
 #include "tls/conn.h"
@@ -799,7 +800,7 @@ int sc_probe_main(int argc, char **argv)
 	up.min_version = p->min_version;
 	up.ciphers = (char *)p->ciphers;
 	up.handshake_timeout = HANDSHAKE_TIMEOUT;
-	if (sc_tls_ctx_client(&up, &p->ctx, err, sizeof(err)) != 0) {
+	if (sc_tlsconf_client_ctx(&up, &p->ctx, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sipsidecar probe: %s\n", err);
 		code = SC_PROBE_EXIT_USAGE;
 		goto out;

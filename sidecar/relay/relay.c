@@ -10,6 +10,7 @@
 #include "../base/log.h"
 #include "../tls/ctx.h"
 #include "relay.h"
+#include "tlsconf.h"
 #include "wiring.h"
 
 /* Sends the core's output to a device. */
@@ -134,13 +135,13 @@ static int contexts(struct sc_relay *r)
 	for (i = 0; i < r->core.reg.nup; i++) {
 		struct sc_up *u = r->core.reg.up[i];
 
-		if (sc_tls_ctx_client(u->conf, &u->ctx, err, sizeof(err)) < 0) {
+		if (sc_tlsconf_client_ctx(u->conf, &u->ctx, err, sizeof(err)) < 0) {
 			log_error("upstream %s: %s", u->name, err);
 			return -EINVAL;
 		}
 	}
 	if (conf->wan.enabled && conf->wan.nlisten &&
-	    sc_tls_ctx_server(conf, &r->server, err, sizeof(err)) < 0) {
+	    sc_tlsconf_server_ctx(conf, &r->server, err, sizeof(err)) < 0) {
 		log_error("wan: %s", err);
 		return -EINVAL;
 	}

@@ -63,11 +63,17 @@ static int load_pair(WOLFSSL_CTX *w, const char *cert, const char *key, char *er
 
 /* A new context with one reference, wolfSSL initialised.  Returns 0, or
  * a negative errno with err filled. */
-static int ctx_alloc(bool server, struct sc_tls_ctx **out, char *err, size_t errlen)
+static int ctx_alloc(bool server, unsigned handshake_timeout, struct sc_tls_ctx **out, char *err,
+		     size_t errlen)
 {
 	struct sc_tls_ctx *x;
-	int rc = sc_tls_cert_init();
+	int rc;
 
+	if (handshake_timeout == 0) {
+		snprintf(err, errlen, "the TLS handshake timeout must be more than 0 seconds");
+		return -EINVAL;
+	}
+	rc = sc_tls_cert_init();
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot initialise wolfSSL");
 		return rc;
@@ -79,12 +85,12 @@ static int ctx_alloc(bool server, struct sc_tls_ctx **out, char *err, size_t err
 	}
 	x->refs = 1;
 	x->server = server;
-	x->handshake_timeout = SC_TLS_CTX_HANDSHAKE_DEFAULT;
+	x->handshake_timeout = handshake_timeout;
 	*out = x;
 	return 0;
 }
 
-/* The suites offered when the configuration names none: AEAD with
+/* The suites offered when the options name none: AEAD with
  * forward secrecy only, ChaCha20-Poly1305 first.  Without AES instructions
  * (most routers; Debian's wolfSSL is built without AES-NI too) it costs
  * less than half of AES-GCM per message: 3.4 us against 7.5-8 us for
@@ -102,14 +108,14 @@ static void prefer_chacha(WOLFSSL_CTX *w)
 		wolfSSL_ERR_clear_error();
 }
 
-int sc_tls_ctx_client(const struct sc_conf_upstream *up, struct sc_tls_ctx **out, char *err,
+int sc_tls_ctx_client(const struct sc_tls_client_opts *o, struct sc_tls_ctx **out, char *err,
 		      size_t errlen)
 {
 	struct sc_tls_ctx *x = NULL;
 	int rc;
 
 	*out = NULL;
-	rc = ctx_alloc(false, &x, err, errlen);
+	rc = ctx_alloc(false, o->handshake_timeout, &x, err, errlen);
 	if (rc != 0)
 		goto out;
 	if (!(x->wolf = wolfSSL_CTX_new(wolfSSLv23_client_method()))) {
@@ -117,48 +123,46 @@ int sc_tls_ctx_client(const struct sc_conf_upstream *up, struct sc_tls_ctx **out
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	x->verify = up->verify;
-	if (up->handshake_timeout)
-		x->handshake_timeout = up->handshake_timeout;
-	if (wolfSSL_CTX_SetMinVersion(x->wolf, up->min_version == 13 ? WOLFSSL_TLSV1_3
-								      : WOLFSSL_TLSV1_2) !=
+	x->verify = o->verify;
+	if (wolfSSL_CTX_SetMinVersion(x->wolf, o->min_version == 13 ? WOLFSSL_TLSV1_3
+								     : WOLFSSL_TLSV1_2) !=
 	    WOLFSSL_SUCCESS) {
 		rc = -EINVAL;
 		snprintf(err, errlen, "this wolfSSL cannot use TLS %s",
-			 up->min_version == 13 ? "1.3" : "1.2");
+			 o->min_version == 13 ? "1.3" : "1.2");
 		goto out;
 	}
-	if (up->ca_file) {
-		x->ca_file = strdup(up->ca_file);
+	if (o->ca_file) {
+		x->ca_file = strdup(o->ca_file);
 		if (!x->ca_file) {
 			rc = -ENOMEM;
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
-		rc = load_ca(x->wolf, up->ca_file, err, errlen);
+		rc = load_ca(x->wolf, o->ca_file, err, errlen);
 		if (rc != 0)
 			goto out;
-	} else if (up->verify) {
+	} else if (o->verify) {
 		rc = -EINVAL;
 		snprintf(err, errlen, "verifying the server needs a CA list (ca_file)");
 		goto out;
 	}
-	if (up->ciphers && wolfSSL_CTX_set_cipher_list(x->wolf, up->ciphers) != WOLFSSL_SUCCESS) {
+	if (o->ciphers && wolfSSL_CTX_set_cipher_list(x->wolf, o->ciphers) != WOLFSSL_SUCCESS) {
 		wolfSSL_ERR_clear_error();
 		rc = -EINVAL;
-		snprintf(err, errlen, "none of the ciphers in '%s' is known to wolfSSL", up->ciphers);
+		snprintf(err, errlen, "none of the ciphers in '%s' is known to wolfSSL", o->ciphers);
 		goto out;
 	}
-	if (!up->ciphers)
+	if (!o->ciphers)
 		prefer_chacha(x->wolf);
-	if (up->certificate) {
-		if (!up->private_key) {
+	if (o->certificate) {
+		if (!o->private_key) {
 			rc = -EINVAL;
 			snprintf(err, errlen, "client certificate %s needs a private_key",
-				 up->certificate);
+				 o->certificate);
 			goto out;
 		}
-		rc = load_pair(x->wolf, up->certificate, up->private_key, err, errlen);
+		rc = load_pair(x->wolf, o->certificate, o->private_key, err, errlen);
 		if (rc != 0)
 			goto out;
 		x->has_cert = true;
@@ -183,8 +187,8 @@ out:
 /* One server WOLFSSL_CTX: the default one or one server_names entry.  Every
  * one gets the same CA list and verification, because a connection that
  * switches context on SNI verifies its client with the new one. */
-static WOLFSSL_CTX *server_wolf(const struct sc_conf *conf, const char *cert, const char *key,
-				int mode, char *err, size_t errlen, int *rc)
+static WOLFSSL_CTX *server_wolf(const char *ca_file, const char *cert, const char *key, int mode,
+				char *err, size_t errlen, int *rc)
 {
 	WOLFSSL_CTX *w = wolfSSL_CTX_new(wolfSSLv23_server_method());
 
@@ -205,8 +209,8 @@ static WOLFSSL_CTX *server_wolf(const struct sc_conf *conf, const char *cert, co
 	*rc = load_pair(w, cert, key, err, errlen);
 	if (*rc != 0)
 		goto fail;
-	if (conf->wan.ca_file) {
-		*rc = load_ca(w, conf->wan.ca_file, err, errlen);
+	if (ca_file) {
+		*rc = load_ca(w, ca_file, err, errlen);
 		if (*rc != 0)
 			goto fail;
 	}
@@ -244,52 +248,52 @@ static int on_servername(WOLFSSL *ssl, int *alert, void *arg)
 	return 0;
 }
 
-int sc_tls_ctx_server(const struct sc_conf *conf, struct sc_tls_ctx **out, char *err,
+int sc_tls_ctx_server(const struct sc_tls_server_opts *o, struct sc_tls_ctx **out, char *err,
 		      size_t errlen)
 {
 	struct sc_tls_ctx *x = NULL;
-	const struct sc_conf_server_name *sn;
+	const struct sc_tls_sni_opts *sn;
 	char sub[256];
 	size_t i;
 	int rc;
 
 	*out = NULL;
-	rc = ctx_alloc(true, &x, err, errlen);
+	rc = ctx_alloc(true, o->handshake_timeout, &x, err, errlen);
 	if (rc != 0)
 		goto out;
-	x->verify = conf->wan.verify_client;
+	x->verify = o->verify_client;
 	x->has_cert = true;
 	x->verify_mode = WOLFSSL_VERIFY_NONE;
-	if (conf->wan.verify_client) {
+	if (o->verify_client) {
 		x->verify_mode = WOLFSSL_VERIFY_PEER;
-		if (conf->wan.require_client_certificate)
+		if (o->require_client_certificate)
 			x->verify_mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-		if (!conf->wan.ca_file) {
+		if (!o->ca_file) {
 			rc = -EINVAL;
 			snprintf(err, errlen, "verify_client needs a CA list (ca_file)");
 			goto out;
 		}
 	}
-	if (conf->wan.ca_file && !(x->ca_file = strdup(conf->wan.ca_file))) {
+	if (o->ca_file && !(x->ca_file = strdup(o->ca_file))) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	x->wolf = server_wolf(conf, conf->wan.certificate, conf->wan.private_key, x->verify_mode,
-			      err, errlen, &rc);
+	x->wolf = server_wolf(o->ca_file, o->certificate, o->private_key, x->verify_mode, err,
+			      errlen, &rc);
 	if (!x->wolf)
 		goto out;
-	if (conf->wan.nserver_names) {
-		x->sni = calloc(conf->wan.nserver_names, sizeof(*x->sni));
+	if (o->nsni) {
+		x->sni = calloc(o->nsni, sizeof(*x->sni));
 		if (!x->sni) {
 			rc = -ENOMEM;
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
 	}
-	for (i = 0; i < conf->wan.nserver_names; i++) {
-		sn = &conf->wan.server_names[i];
-		x->sni[i].wolf = server_wolf(conf, sn->certificate, sn->private_key,
+	for (i = 0; i < o->nsni; i++) {
+		sn = &o->sni[i];
+		x->sni[i].wolf = server_wolf(o->ca_file, sn->certificate, sn->private_key,
 					     x->verify_mode, sub, sizeof(sub), &rc);
 		if (!x->sni[i].wolf) {
 			snprintf(err, errlen, "server name %s: %s", sn->name, sub);

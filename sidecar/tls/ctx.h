@@ -1,5 +1,7 @@
 /* TLS contexts: the wolfSSL side of an upstream (client) or of the wan
- * listener (server), built once from the configuration.
+ * listener (server), built once from plain options.  The TLS code reads no
+ * configuration: relay/tlsconf.c turns an upstream or the wan section into
+ * these options.
  *
  * A context is reference-counted.  Every connection holds a reference for
  * its whole life, so a reload (SIGHUP, SPEC B11) can build new contexts,
@@ -16,10 +18,37 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
-#include "../conf/conf.h"
+/* What a client context is built from.  Strings are only read during the
+ * call; NULL means none. */
+struct sc_tls_client_opts {
+	const char *ca_file;     /* the trusted CA list; needed when verify is set */
+	bool verify;             /* the server's certificate and identity must verify */
+	int min_version;         /* 13 for TLS 1.3, anything else TLS 1.2 */
+	const char *ciphers;     /* NULL: our default suites */
+	const char *certificate; /* optional client certificate chain (mutual TLS) */
+	const char *private_key; /* needed with certificate */
+	unsigned handshake_timeout; /* seconds, more than 0 */
+};
 
-/* The handshake timeout of a server context (the wan section has none). */
-#define SC_TLS_CTX_HANDSHAKE_DEFAULT 10
+/* One more certificate of a server context, chosen by the SNI a client
+ * sends. */
+struct sc_tls_sni_opts {
+	const char *name;        /* a DNS name, possibly a wildcard */
+	const char *certificate;
+	const char *private_key;
+};
+
+/* What a server context is built from. */
+struct sc_tls_server_opts {
+	const char *certificate; /* the default certificate chain */
+	const char *private_key;
+	const char *ca_file;     /* CA list for client certificates; NULL: none */
+	bool verify_client;      /* a client certificate, when sent, must verify */
+	bool require_client_certificate; /* with verify_client: one must be sent */
+	unsigned handshake_timeout; /* seconds, more than 0 */
+	const struct sc_tls_sni_opts *sni;
+	size_t nsni;
+};
 
 struct sc_tls_ctx_sni;
 
@@ -38,17 +67,18 @@ struct sc_tls_ctx {
 	size_t nsni;
 };
 
-/* Builds the client context of an upstream: its CA list, verification,
+/* Builds a client context (an upstream's): its CA list, verification,
  * minimum version, ciphers and optional client certificate.  Returns 0, or
- * a negative errno with one sentence in err. */
-int sc_tls_ctx_client(const struct sc_conf_upstream *up, struct sc_tls_ctx **out, char *err,
+ * a negative errno with one sentence in err (-EINVAL for a handshake
+ * timeout of 0). */
+int sc_tls_ctx_client(const struct sc_tls_client_opts *o, struct sc_tls_ctx **out, char *err,
 		      size_t errlen);
 
-/* Builds the server context of the wan section: certificate chain, key, CA
- * list, verify_client / require_client_certificate, and one context per
- * server_names entry, chosen by the SNI a client sends (an unknown or absent
- * name gets the default certificate).  Returns 0 or a negative errno. */
-int sc_tls_ctx_server(const struct sc_conf *conf, struct sc_tls_ctx **out, char *err,
+/* Builds a server context (the wan listener's): certificate chain, key, CA
+ * list, client verification, and one more context per SNI entry, chosen by
+ * the name a client sends (an unknown or absent name gets the default
+ * certificate).  Returns 0, or a negative errno with one sentence in err. */
+int sc_tls_ctx_server(const struct sc_tls_server_opts *o, struct sc_tls_ctx **out, char *err,
 		      size_t errlen);
 
 /* Takes one more reference and returns x. */

@@ -16,7 +16,7 @@
 
 #include <uv.h>
 
-#include "../../sidecar/conf/conf.h"
+#include "../../sidecar/base/log.h"
 #include "../../sidecar/tls/cert.h"
 #include "../../sidecar/tls/conn.h"
 #include "../../sidecar/tls/ctx.h"
@@ -218,18 +218,18 @@ static void pair_done(struct pair *p)
 
 static struct sc_tls_ctx *client_ctx(const char *cert, const char *key, unsigned timeout)
 {
-	struct sc_conf_upstream up;
+	struct sc_tls_client_opts o;
 	struct sc_tls_ctx *x = NULL;
 	char err[300];
 
-	memset(&up, 0, sizeof(up));
-	up.ca_file = cert_path("ca.pem");
-	up.verify = true;
-	up.min_version = 12;
-	up.certificate = (char *)cert;
-	up.private_key = (char *)key;
-	up.handshake_timeout = timeout;
-	if (sc_tls_ctx_client(&up, &x, err, sizeof(err)) != 0)
+	memset(&o, 0, sizeof(o));
+	o.ca_file = cert_path("ca.pem");
+	o.verify = true;
+	o.min_version = 12;
+	o.certificate = cert;
+	o.private_key = key;
+	o.handshake_timeout = timeout;
+	if (sc_tls_ctx_client(&o, &x, err, sizeof(err)) != 0)
 		fprintf(stderr, "tls_conn: client context: %s\n", err);
 	CHECK(x != NULL);
 	return x;
@@ -237,27 +237,27 @@ static struct sc_tls_ctx *client_ctx(const char *cert, const char *key, unsigned
 
 static struct sc_tls_ctx *server_ctx(bool verify_client, bool require, bool sni)
 {
-	struct sc_conf conf;
-	struct sc_conf_server_name sn;
+	struct sc_tls_server_opts o;
+	struct sc_tls_sni_opts sn;
 	struct sc_tls_ctx *x = NULL;
 	char err[300];
 
-	memset(&conf, 0, sizeof(conf));
+	memset(&o, 0, sizeof(o));
 	memset(&sn, 0, sizeof(sn));
-	conf.wan.enabled = true;
-	conf.wan.certificate = cert_path("server.pem");
-	conf.wan.private_key = cert_path("server.key");
-	conf.wan.ca_file = cert_path("ca.pem");
-	conf.wan.verify_client = verify_client;
-	conf.wan.require_client_certificate = require;
+	o.certificate = cert_path("server.pem");
+	o.private_key = cert_path("server.key");
+	o.ca_file = cert_path("ca.pem");
+	o.verify_client = verify_client;
+	o.require_client_certificate = require;
+	o.handshake_timeout = 10;
 	if (sni) {
-		sn.name = (char *)"sip.other.test";
+		sn.name = "sip.other.test";
 		sn.certificate = cert_path("other.pem");
 		sn.private_key = cert_path("other.key");
-		conf.wan.server_names = &sn;
-		conf.wan.nserver_names = 1;
+		o.sni = &sn;
+		o.nsni = 1;
 	}
-	if (sc_tls_ctx_server(&conf, &x, err, sizeof(err)) != 0)
+	if (sc_tls_ctx_server(&o, &x, err, sizeof(err)) != 0)
 		fprintf(stderr, "tls_conn: server context: %s\n", err);
 	CHECK(x != NULL);
 	return x;
