@@ -13,7 +13,7 @@
 #define LOG_TAG "main"
 #include "conf/conf.h"
 #include "base/log.h"
-#include "probe.h"
+#include "probe/probe.h"
 #include "daemon.h"
 #include "base/version.h"
 
