@@ -1,5 +1,4 @@
 /* wolfSSL over libuv: one TLS connection (see conn.h). */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -14,20 +13,12 @@
 #define LOG_TAG "tls"
 #include "../base/log.h"
 #include "../../platform/platform.h"
-#include "conn.h"
+#include "../net/addr.h"
+#include "conn_impl.h"
 #include "identity.h"
 
-/* A TLS record carries at most 16 KiB of plaintext. */
-#define IO_BUF 16384
 /* How long a closing connection may take to flush its last bytes. */
 #define CLOSE_LINGER_MS 2000
-
-enum state {
-	ST_CONNECTING,
-	ST_HANDSHAKE,
-	ST_OPEN,
-	ST_CLOSING,
-};
 
 /* A uv_write of the bytes uv_try_write could not send at once. */
 struct wreq {
@@ -35,38 +26,6 @@ struct wreq {
 	struct sc_tls_conn *c;
 	size_t len;
 	char data[];
-};
-
-struct sc_tls_conn {
-	uv_tcp_t tcp;
-	uv_timer_t timer; /* handshake timeout, then close linger */
-	uv_connect_t connect;
-	uv_shutdown_t shutdown;
-	WOLFSSL *ssl;
-	struct sc_tls_ctx *ctx;
-	const struct sc_tls_conn_cbs *cbs;
-	void *data;
-	char *server_name; /* client: SNI and the identity to check */
-	const char *in;    /* bytes of the current uv_read not yet given to wolfSSL */
-	size_t in_len;
-	size_t queued;     /* bytes in uv_write requests */
-	int write_err;     /* a write error the send callback saw */
-	int deferred;      /* a connect/accept error to report from the timer */
-	enum state state;
-	unsigned handles;  /* libuv handles not yet closed */
-	bool server;
-	bool tcp_up;       /* the TCP connection exists and its handle is not closing */
-	bool closing_handles;
-	bool open_told;    /* on_open was called */
-	bool opened;       /* the handshake finished */
-	bool got_eof;
-	bool failed;       /* the reason is a diagnosis */
-	bool leaf_seen;    /* the peer's own certificate was examined */
-	bool chain_ok;
-	bool identity_ok;
-	struct sc_tls_facts facts;
-	char peer[64];
-	char reason[320];
 };
 
 /* One receive buffer and one plaintext buffer for every connection: the
@@ -161,139 +120,7 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	return sz;
 }
 
-/* ---- verification ---- */
-
-static int chain_count(WOLFSSL *ssl)
-{
-	WOLFSSL_X509_CHAIN *ch = wolfSSL_get_peer_chain(ssl);
-
-	return ch ? wolfSSL_get_chain_count(ch) : 0;
-}
-
-static void oneline(WOLFSSL_X509_NAME *n, char *buf, size_t len)
-{
-	if (!n || !wolfSSL_X509_NAME_oneline(n, buf, (int)len))
-		snprintf(buf, len, "?");
-}
-
-/* Remembers which certificate the first problem is about, and its date
- * when the problem is a date. */
-static void note_problem(struct sc_tls_conn *c, WOLFSSL_X509 *x, int err, int depth)
-{
-	struct sc_tls_facts *f = &c->facts;
-	enum sc_tls_diag d;
-
-	f->verify_err = err ? err : -1;
-	f->verify_depth = depth;
-	if (!x)
-		return;
-	oneline(wolfSSL_X509_get_subject_name(x), f->subject, sizeof(f->subject));
-	oneline(wolfSSL_X509_get_issuer_name(x), f->issuer, sizeof(f->issuer));
-	d = sc_tls_diag_verify_class(err, depth, 0, false);
-	if (d == SC_TLS_DIAG_EXPIRED)
-		sc_tls_diag_time(wolfSSL_X509_get_notAfter(x), f->date, sizeof(f->date));
-	else if (d == SC_TLS_DIAG_NOT_YET_VALID)
-		sc_tls_diag_time(wolfSSL_X509_get_notBefore(x), f->date, sizeof(f->date));
-}
-
-/* The checks on the peer's own certificate: chain result so far, identity. */
-static void check_leaf(struct sc_tls_conn *c, WOLFSSL_X509 *x)
-{
-	struct sc_tls_facts *f = &c->facts;
-	int n = chain_count(c->ssl);
-
-	c->leaf_seen = true;
-	if (n > 0)
-		f->peer_certs = (unsigned char)(n > 255 ? 255 : n);
-	/* wolfSSL reports an untrusted chain at the leaf, whatever its
-	 * length; the useful certificate to name is the last one the peer
-	 * sent, whose issuer is the CA that is missing here. */
-	if (f->verify_err && f->verify_depth == 0 && n > 1 &&
-	    sc_tls_diag_verify_class(f->verify_err, 0, (unsigned)n, false) ==
-		    SC_TLS_DIAG_UNKNOWN_CA) {
-		WOLFSSL_X509 *top = sc_tls_conn_peer_cert(c, n - 1);
-
-		if (top) {
-			note_problem(c, top, f->verify_err, n - 1);
-			wolfSSL_X509_free(top);
-		}
-	}
-	f->leaf_self_issued = x && wolfSSL_X509_NAME_cmp(wolfSSL_X509_get_subject_name(x),
-							 wolfSSL_X509_get_issuer_name(x)) == 0;
-	c->chain_ok = f->verify_err == 0;
-	if (c->server)
-		return;
-	c->identity_ok = x && sc_tls_identity_check(x, c->server_name) == 0;
-	f->name_mismatch = !c->identity_ok;
-	if (x)
-		sc_tls_identity_names(x, f->names, sizeof(f->names));
-}
-
-/* wolfSSL calls this for every certificate of the peer's chain, the
- * peer's own (depth 0) last.  Problems are only recorded on the way, and
- * the verdict is given at depth 0, so that a log or the probe can say both
- * what is wrong with the chain and whether the name matches. */
-static int on_verify(int ok, WOLFSSL_X509_STORE_CTX *st)
-{
-	WOLFSSL *ssl = wolfSSL_X509_STORE_CTX_get_ex_data(st, wolfSSL_get_ex_data_X509_STORE_CTX_idx());
-	struct sc_tls_conn *c = ssl ? wolfSSL_get_app_data(ssl) : NULL;
-	WOLFSSL_X509 *x = wolfSSL_X509_STORE_CTX_get_current_cert(st);
-	int depth = wolfSSL_X509_STORE_CTX_get_error_depth(st);
-
-	if (!c)
-		return ok;
-	if (!ok && c->facts.verify_err == 0)
-		note_problem(c, x, wolfSSL_X509_STORE_CTX_get_error(st), depth);
-	if (depth > 0)
-		return 1;
-	check_leaf(c, x);
-	if (!c->ctx->verify || (c->chain_ok && (c->server || c->identity_ok)))
-		return 1;
-	c->facts.rejected = true;
-	return 0;
-}
-
-/* Called by wolfSSL when a server asks for a client certificate and none
- * is loaded: remember it (the diagnosis needs it), and send none. */
-static int on_cert_request(WOLFSSL *ssl, WOLFSSL_X509 **x509, WOLFSSL_EVP_PKEY **pkey)
-{
-	struct sc_tls_conn *c = wolfSSL_get_app_data(ssl);
-
-	(void)x509;
-	(void)pkey;
-	if (c)
-		c->facts.cert_requested = true;
-	return 0;
-}
-
-/* Completes the results once the handshake is done (a wolfSSL built
- * without WOLFSSL_ALWAYS_VERIFY_CB calls on_verify only on errors).
- * Returns false when the peer must be refused. */
-static bool settle_verify(struct sc_tls_conn *c)
-{
-	WOLFSSL_X509 *x;
-
-	if (!c->leaf_seen && (x = sc_tls_conn_peer_cert(c, 0)) != NULL) {
-		check_leaf(c, x);
-		wolfSSL_X509_free(x);
-	}
-	if (!c->ctx->verify)
-		return true;
-	if (c->server)
-		return !c->leaf_seen || c->chain_ok;
-	return c->leaf_seen && c->chain_ok && c->identity_ok;
-}
-
 /* ---- life cycle ---- */
-
-static const char *label(const struct sc_tls_conn *c, char *buf, size_t len)
-{
-	if (c->server_name && !sc_tls_identity_parse_ip(c->server_name, (unsigned char[16]){ 0 }))
-		snprintf(buf, len, "%s (%s)", c->server_name, c->peer);
-	else
-		snprintf(buf, len, "%s", c->peer);
-	return buf;
-}
 
 static void on_handle_closed(uv_handle_t *h)
 {
@@ -350,10 +177,10 @@ static void start_close(struct sc_tls_conn *c, const char *reason)
 		snprintf(c->reason, sizeof(c->reason), "%s", reason);
 	c->state = ST_CLOSING;
 	if (!c->failed && was_open)
-		log_info("%s %s closed: %s", c->server ? "from" : "to", label(c, who, sizeof(who)),
+		log_info("%s %s closed: %s", c->server ? "from" : "to", sc_tls_peer_label(c, who, sizeof(who)),
 			 c->reason[0] ? c->reason : "closed");
 	else
-		log_warn("%s %s failed: %s", c->server ? "from" : "to", label(c, who, sizeof(who)),
+		log_warn("%s %s failed: %s", c->server ? "from" : "to", sc_tls_peer_label(c, who, sizeof(who)),
 			 c->reason[0] ? c->reason : "closed");
 	if (!c->tcp_up) {
 		close_handles(c);
@@ -407,7 +234,7 @@ static void note_alerts(struct sc_tls_conn *c)
 static void tls_failed(struct sc_tls_conn *c, enum sc_tls_stage stage, int err)
 {
 	struct sc_tls_facts *f = &c->facts;
-	int n = chain_count(c->ssl);
+	int n = sc_tls_conn_peer_count(c);
 
 	f->stage = stage;
 	f->tls_err = err;
@@ -445,7 +272,7 @@ static void handshake(struct sc_tls_conn *c)
 		tls_failed(c, SC_TLS_STAGE_HANDSHAKE, err);
 		return;
 	}
-	if (!settle_verify(c)) {
+	if (!sc_tls_peer_settle(c)) {
 		c->facts.rejected = true;
 		c->facts.stage = SC_TLS_STAGE_HANDSHAKE;
 		fail(c, -EPROTO);
@@ -458,12 +285,12 @@ static void handshake(struct sc_tls_conn *c)
 	sc_tls_conn_peer_names(c, sub, sizeof(sub), iss, sizeof(iss));
 	if (sc_tls_conn_peer_count(c) > 0)
 		log_info("%s %s: %s %s, peer %s issued by %s, verified %s",
-			 c->server ? "from" : "to", label(c, who, sizeof(who)),
+			 c->server ? "from" : "to", sc_tls_peer_label(c, who, sizeof(who)),
 			 sc_tls_conn_version(c), sc_tls_conn_cipher(c), sub, iss,
 			 sc_tls_conn_verified(c) ? "yes" : "no");
 	else
 		log_info("%s %s: %s %s, no peer certificate, verified no",
-			 c->server ? "from" : "to", label(c, who, sizeof(who)),
+			 c->server ? "from" : "to", sc_tls_peer_label(c, who, sizeof(who)),
 			 sc_tls_conn_version(c), sc_tls_conn_cipher(c));
 	c->open_told = true;
 	c->cbs->on_open(c, 0);
@@ -610,23 +437,14 @@ static void on_timer(uv_timer_t *t)
 	}
 }
 
-static void format_addr(const struct sockaddr *sa, char *buf, size_t len)
+/* "192.0.2.1 port 5061", "[2001:db8::1] port 5061" (conn.h). */
+static void peer_text(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
+	char a[INET6_ADDRSTRLEN + 2];
 
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		port = ntohs(s4->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-		port = ntohs(s6->sin6_port);
-	}
-	snprintf(buf, len, "%s port %u", a, port);
+	if (sc_net_host_text(sa, a, sizeof(a)) < 0)
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "%s port %u", a, (unsigned)sc_net_addr_port(sa));
 }
 
 static struct sc_tls_conn *conn_new(uv_loop_t *loop, struct sc_tls_ctx *ctx, bool server,
@@ -663,7 +481,7 @@ static struct sc_tls_conn *conn_new(uv_loop_t *loop, struct sc_tls_ctx *ctx, boo
 	wolfSSL_SetIOReadCtx(c->ssl, c);
 	wolfSSL_SetIOWriteCtx(c->ssl, c);
 	wolfSSL_set_app_data(c->ssl, c);
-	wolfSSL_set_verify(c->ssl, ctx->verify_mode, on_verify);
+	wolfSSL_set_verify(c->ssl, ctx->verify_mode, sc_tls_peer_on_verify);
 	*rc = 0;
 	return c;
 fail:
@@ -690,10 +508,10 @@ int sc_tls_conn_client(uv_loop_t *loop, struct sc_tls_ctx *ctx, const char *serv
 		return rc;
 	c->server_name = strdup(server_name);
 	c->facts.sent_cert = ctx->has_cert;
-	format_addr(addr, c->peer, sizeof(c->peer));
+	peer_text(addr, c->peer, sizeof(c->peer));
 	/* Our hook for "the server asked for a certificate we do not have". */
 	if (!ctx->has_cert)
-		wolfSSL_CTX_set_client_cert_cb(ctx->wolf, on_cert_request);
+		wolfSSL_CTX_set_client_cert_cb(ctx->wolf, sc_tls_peer_on_cert_request);
 	/* RFC 6066: SNI carries host names only, never an address; and
 	 * without its trailing dot. */
 	n = strlen(server_name);
@@ -741,7 +559,7 @@ int sc_tls_conn_server(uv_loop_t *loop, struct sc_tls_ctx *ctx, uv_stream_t *lis
 	} else {
 		c->tcp_up = true;
 		if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
-			format_addr((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
+			peer_text((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
 		uv_timer_start(&c->timer, on_timer, (uint64_t)ctx->handshake_timeout * 1000, 0);
 		begin(c);
 	}
@@ -765,11 +583,6 @@ int sc_tls_conn_write(struct sc_tls_conn *c, const char *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-size_t sc_tls_conn_queued(const struct sc_tls_conn *c)
-{
-	return c->queued;
 }
 
 void sc_tls_conn_close(struct sc_tls_conn *c, const char *reason)
@@ -796,83 +609,3 @@ int sc_tls_conn_local(const struct sc_tls_conn *c, struct sockaddr_storage *ss)
 	return uv_tcp_getsockname(&c->tcp, (struct sockaddr *)ss, &len);
 }
 
-const char *sc_tls_conn_version(const struct sc_tls_conn *c)
-{
-	return c->opened ? wolfSSL_get_version(c->ssl) : NULL;
-}
-
-const char *sc_tls_conn_cipher(const struct sc_tls_conn *c)
-{
-	return c->opened ? wolfSSL_get_cipher_name(c->ssl) : NULL;
-}
-
-void sc_tls_conn_peer_names(const struct sc_tls_conn *c, char *subject, size_t slen,
-			    char *issuer, size_t ilen)
-{
-	WOLFSSL_X509 *x = sc_tls_conn_peer_cert(c, 0);
-
-	snprintf(subject, slen, "-");
-	snprintf(issuer, ilen, "-");
-	if (!x)
-		return;
-	oneline(wolfSSL_X509_get_subject_name(x), subject, slen);
-	oneline(wolfSSL_X509_get_issuer_name(x), issuer, ilen);
-	wolfSSL_X509_free(x);
-}
-
-bool sc_tls_conn_checked(const struct sc_tls_conn *c)
-{
-	return c->leaf_seen;
-}
-
-bool sc_tls_conn_chain_ok(const struct sc_tls_conn *c)
-{
-	return c->leaf_seen && c->chain_ok;
-}
-
-bool sc_tls_conn_identity_ok(const struct sc_tls_conn *c)
-{
-	return !c->server && c->leaf_seen && c->identity_ok;
-}
-
-bool sc_tls_conn_verified(const struct sc_tls_conn *c)
-{
-	return sc_tls_conn_chain_ok(c) && (c->server || c->identity_ok);
-}
-
-int sc_tls_conn_peer_count(const struct sc_tls_conn *c)
-{
-	return chain_count(c->ssl);
-}
-
-WOLFSSL_X509 *sc_tls_conn_peer_cert(const struct sc_tls_conn *c, int i)
-{
-	WOLFSSL_X509_CHAIN *ch = wolfSSL_get_peer_chain(c->ssl);
-
-	if (!ch || i < 0 || i >= wolfSSL_get_chain_count(ch))
-		return NULL;
-	return wolfSSL_get_chain_X509(ch, i);
-}
-
-const struct sc_tls_facts *sc_tls_conn_facts(const struct sc_tls_conn *c)
-{
-	return &c->facts;
-}
-
-void sc_tls_conn_explain(const struct sc_tls_conn *c, const struct sc_tls_facts *f, char *buf,
-			 size_t len)
-{
-	struct sc_tls_diag_where w;
-	char who[160];
-
-	w.peer = label(c, who, sizeof(who));
-	w.expected = c->server_name;
-	w.ca_file = c->ctx->ca_file;
-	w.timeout = c->ctx->handshake_timeout;
-	sc_tls_diag_message(f, &w, buf, len);
-}
-
-bool sc_tls_conn_cert_requested(const struct sc_tls_conn *c)
-{
-	return c->facts.cert_requested;
-}

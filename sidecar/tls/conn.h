@@ -69,10 +69,6 @@ int sc_tls_conn_server(uv_loop_t *loop, struct sc_tls_ctx *ctx, uv_stream_t *lis
  * and on_close follows). */
 int sc_tls_conn_write(struct sc_tls_conn *c, const char *buf, size_t len);
 
-/* Bytes handed to libuv and not yet written to the socket: a caller can
- * stop feeding a slow peer. */
-size_t sc_tls_conn_queued(const struct sc_tls_conn *c);
-
 /* Closes: a close_notify after a finished handshake, pending writes
  * flushed (for at most 2 s), then on_close(reason).  Safe to call more than
  * once (the first reason wins) and from any callback. */

@@ -151,7 +151,6 @@ static void side_close(struct sc_tls_conn *c, const char *reason)
 	s->closed++;
 	snprintf(s->reason, sizeof(s->reason), "%s", reason);
 	s->diag = sc_tls_diag_classify(sc_tls_conn_facts(c));
-	CHECK_EQ_INT(sc_tls_conn_queued(c), 0);
 	s->c = NULL;
 	if (p->srv.c || p->cli.c)
 		return;
