@@ -25,7 +25,7 @@ failed=0
 skipped=0
 status=0
 # The steps whose tests count once in "distinct tests", and their counts.
-distinct_steps="layout-test native config tls interop"
+distinct_steps="layout-test layout native config tls interop"
 distinct=0
 distinct_parts=""
 
@@ -86,6 +86,7 @@ tests/data/certs/mkcerts.sh "$certs" >"$log/certs.log" 2>&1 || {
 export SC_TEST_CERTS="$certs"
 
 step layout-test tests/layout_test.sh
+step layout tests/layout.sh
 step native make -j"$jobs" unit
 step config env SIPSIDECAR=build/native/sipsidecar tests/config/run.sh
 step sanitizers make -j"$jobs" unit SAN=1 CC=clang
