@@ -184,11 +184,32 @@ int sc_net_hostport_split(const char *s, size_t n, char *host, size_t hostsz, ui
 	return 0;
 }
 
+size_t sc_net_ip_parse(const char *s, unsigned char ip[16])
+{
+	char buf[64];
+	size_t n = s ? strlen(s) : 0;
+
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		if (n - 2 >= sizeof(buf))
+			return 0;
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = '\0';
+		return inet_pton(AF_INET6, buf, ip) == 1 ? 16 : 0;
+	}
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	if (inet_pton(AF_INET, s, ip) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, s, ip) == 1)
+		return 16;
+	return 0;
+}
+
 bool sc_net_is_ip(const char *s)
 {
-	uint8_t a[16];
+	unsigned char a[16];
 
-	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+	return s && s[0] != '[' && sc_net_ip_parse(s, a) != 0;
 }
 
 int sc_net_addr_parse(const char *s, uint16_t default_port, struct sc_net_addr *out)

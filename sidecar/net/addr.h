@@ -35,6 +35,11 @@ int sc_net_hostport_split(const char *s, size_t n, char *host, size_t hostsz, ui
 /* Is s an IPv4 or IPv6 address literal (without brackets)? */
 bool sc_net_is_ip(const char *s);
 
+/* Parses an IP literal ("192.0.2.1", "2001:db8::1", "[2001:db8::1]": only
+ * IPv6 in brackets) into ip (16 bytes, network order).  Returns its length
+ * (4 or 16), or 0 when s is not an IP literal. */
+size_t sc_net_ip_parse(const char *s, unsigned char ip[16]);
+
 /* Parses "host:port", "[v6]:port", or a bare address with default_port
  * (0: the port is mandatory).  Numeric addresses only; returns 0 or
  * -EINVAL. */

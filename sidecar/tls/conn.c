@@ -518,7 +518,7 @@ int sc_tls_conn_client(uv_loop_t *loop, struct sc_tls_ctx *ctx, const char *serv
 	if (n > 1 && server_name[n - 1] == '.')
 		n--;
 	if (!c->server_name ||
-	    (!sc_tls_identity_parse_ip(server_name, ip) &&
+	    (!sc_net_ip_parse(server_name, ip) &&
 	     wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, server_name, (unsigned short)n) !=
 		     WOLFSSL_SUCCESS)) {
 		c->deferred = -ENOMEM;

@@ -76,7 +76,9 @@ void sc_tls_conn_close(struct sc_tls_conn *c, const char *reason);
 
 void *sc_tls_conn_data(const struct sc_tls_conn *c);
 
-/* "192.0.2.1 port 5061" ("[2001:db8::1] port 5061" for IPv6). */
+/* The peer's address for log lines: "192.0.2.1 port 5061", or
+ * "[2001:db8::1] port 5061" for IPv6 (the address in brackets, as
+ * net/addr.h writes it); "?" when it is not known. */
 const char *sc_tls_conn_peer(const struct sc_tls_conn *c);
 
 /* The local address of the TCP connection (for a Via sent-by).  Returns 0

@@ -11,6 +11,7 @@
 
 #include "identity.h"
 #include "../base/str.h"
+#include "../net/addr.h"
 
 /* A name without its trailing dot: "sip.example.net." is the same host as
  * "sip.example.net" (an absolute DNS name). */
@@ -46,27 +47,6 @@ bool sc_tls_identity_match_dns(const char *pattern, size_t plen, const char *hos
 				     sc_str_make(hrest, hlen - (size_t)(hrest - host)));
 	}
 	return sc_str_caseeq(sc_str_make(pattern, plen), sc_str_make(host, hlen));
-}
-
-size_t sc_tls_identity_parse_ip(const char *name, unsigned char ip[16])
-{
-	char buf[64];
-	size_t n = name ? strlen(name) : 0;
-
-	if (n >= 2 && name[0] == '[' && name[n - 1] == ']') {
-		if (n - 2 >= sizeof(buf))
-			return 0;
-		memcpy(buf, name + 1, n - 2);
-		buf[n - 2] = '\0';
-		return inet_pton(AF_INET6, buf, ip) == 1 ? 16 : 0;
-	}
-	if (n == 0 || n >= sizeof(buf))
-		return 0;
-	if (inet_pton(AF_INET, name, ip) == 1)
-		return 4;
-	if (inet_pton(AF_INET6, name, ip) == 1)
-		return 16;
-	return 0;
 }
 
 /* The subjectAltName extension as a stack of names, or NULL. */
@@ -125,7 +105,7 @@ int sc_tls_identity_check(WOLFSSL_X509 *x, const char *expected)
 
 	if (!x || !expected || !*expected)
 		return -EINVAL;
-	iplen = sc_tls_identity_parse_ip(expected, ip);
+	iplen = sc_net_ip_parse(expected, ip);
 	sans = get_sans(x);
 	n = sans ? wolfSSL_sk_GENERAL_NAME_num(sans) : 0;
 	for (i = 0; i < n && !match; i++) {

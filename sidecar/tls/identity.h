@@ -27,11 +27,6 @@
  * literal. */
 bool sc_tls_identity_match_dns(const char *pattern, size_t plen, const char *host);
 
-/* Parses an IP literal ("192.0.2.1", "2001:db8::1", "[2001:db8::1]") into
- * ip (16 bytes).  Returns its length (4 or 16), or 0 when name is not an IP
- * literal. */
-size_t sc_tls_identity_parse_ip(const char *name, unsigned char ip[16]);
-
 /* Is certificate x for expected?  Returns 0 when it is, -EPERM when it is
  * not, -EINVAL when expected is empty. */
 int sc_tls_identity_check(WOLFSSL_X509 *x, const char *expected);

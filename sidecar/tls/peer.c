@@ -7,6 +7,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
+#include "../net/addr.h"
 #include "conn_impl.h"
 #include "identity.h"
 
@@ -133,7 +134,7 @@ bool sc_tls_peer_settle(struct sc_tls_conn *c)
 
 const char *sc_tls_peer_label(const struct sc_tls_conn *c, char *buf, size_t len)
 {
-	if (c->server_name && !sc_tls_identity_parse_ip(c->server_name, (unsigned char[16]){ 0 }))
+	if (c->server_name && !sc_net_ip_parse(c->server_name, (unsigned char[16]){ 0 }))
 		snprintf(buf, len, "%s (%s)", c->server_name, c->peer);
 	else
 		snprintf(buf, len, "%s", c->peer);

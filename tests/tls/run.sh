@@ -207,6 +207,7 @@ elif ! openssl s_server -help 2>&1 | grep -q -- '-6'; then
 	skip "good-v6 (this openssl s_server has no -6)"
 elif server good6 '[::1]' -6 $good; then
 	probe good-v6 0 '^verified: yes$' "[::1]:$port" --ca "$c/ca.pem"
+	expect good-v6 "^tcp: \\[::1\\] port $port: connected$"
 	stop "$srv"
 fi
 

@@ -235,6 +235,29 @@ static void test_hostport(void)
 	CHECK_EQ_INT(sc_net_hostport("192.168.1.1", 5060, small, sizeof(small)), -ENOSPC);
 }
 
+static void test_ip_parse(void)
+{
+	unsigned char ip[16];
+
+	CHECK_EQ_INT(sc_net_ip_parse("192.0.2.7", ip), 4);
+	CHECK(ip[0] == 192 && ip[3] == 7);
+	CHECK_EQ_INT(sc_net_ip_parse("2001:db8::7", ip), 16);
+	CHECK(ip[0] == 0x20 && ip[1] == 0x01 && ip[15] == 7);
+	CHECK_EQ_INT(sc_net_ip_parse("[::1]", ip), 16);
+	CHECK(ip[15] == 1);
+	CHECK_EQ_INT(sc_net_ip_parse("sip.example.test", ip), 0);
+	CHECK_EQ_INT(sc_net_ip_parse("192.0.2", ip), 0);
+	CHECK_EQ_INT(sc_net_ip_parse("[192.0.2.7]", ip), 0);
+	CHECK_EQ_INT(sc_net_ip_parse("[sip]", ip), 0);
+	CHECK_EQ_INT(sc_net_ip_parse("", ip), 0);
+	CHECK_EQ_INT(sc_net_ip_parse(NULL, ip), 0);
+	/* sc_net_is_ip takes no brackets. */
+	CHECK(sc_net_is_ip("192.0.2.7"));
+	CHECK(sc_net_is_ip("::1"));
+	CHECK(!sc_net_is_ip("[::1]"));
+	CHECK(!sc_net_is_ip("sip.example.test"));
+}
+
 int main(void)
 {
 	RUN(test_text);
@@ -245,5 +268,6 @@ int main(void)
 	RUN(test_hostport);
 	RUN(test_len_port_copy);
 	RUN(test_hash);
+	RUN(test_ip_parse);
 	return check_done("net_addr");
 }
