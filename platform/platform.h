@@ -18,4 +18,10 @@ int sc_platform_drop_privileges(const char *user, char *err, size_t errlen);
  * parsing of certificates has left much of it free). */
 void sc_platform_trim_memory(void);
 
+/* A write to a connection the peer has closed is an error (EPIPE) handled
+ * like any other close, never a SIGPIPE that ends the process: libuv writes
+ * to streams with write(2), which has no MSG_NOSIGNAL.  Returns 0 or a
+ * negative errno. */
+int sc_platform_ignore_sigpipe(void);
+
 #endif

@@ -1,5 +1,8 @@
 /* POSIX implementation of platform.h: syslog(3), which glibc and musl both
  * provide and OpenWrt's logd receives. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "platform.h"
@@ -28,4 +31,14 @@ void sc_platform_trim_memory(void)
 	 * asked.  musl returns memory on its own. */
 	malloc_trim(0);
 #endif
+}
+
+int sc_platform_ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGPIPE, &sa, NULL) == 0 ? 0 : -errno;
 }

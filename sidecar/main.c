@@ -16,6 +16,7 @@
 #include "probe/probe.h"
 #include "daemon.h"
 #include "base/version.h"
+#include "platform/platform.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_CONFIG 2
@@ -122,6 +123,13 @@ int main(int argc, char **argv)
 	const char *path = SC_CONF_DEFAULT_PATH;
 	int i = 1;
 
+	/* Before any connection: a peer that closes while we write to it
+	 * (a provider dropping its flow, a device hanging up on TCP) must
+	 * never end the process. */
+	if (sc_platform_ignore_sigpipe() < 0) {
+		fprintf(stderr, "sipsidecar: cannot ignore SIGPIPE: %s\n", strerror(errno));
+		return EXIT_RUNTIME;
+	}
 	if (i < argc && argv[i][0] != '-')
 		cmd = argv[i++];
 	/* probe has options of its own. */

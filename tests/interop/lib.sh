@@ -255,6 +255,31 @@ kam_tls_ok() {
 
 # --- the relay --------------------------------------------------------------
 
+# not CMD...: CMD fails (for check).
+not() {
+	! "$@"
+}
+
+# sc_end CASE: stops the relay; it must exit 0 on SIGTERM (SPEC §2).
+sc_end() {
+	sc_stop
+	if [ "$sc_status" = 0 ]; then
+		ok "$1: sipsidecar exits 0 on SIGTERM"
+	else
+		fail "$1: sipsidecar exit status $sc_status on SIGTERM (want 0)"
+		show "$sc_log" 40
+	fi
+}
+# sc_alive CASE: the relay still runs.
+sc_alive() {
+	if [ -n "$sc_pid" ] && kill -0 "$sc_pid" 2>/dev/null; then
+		ok "$1: sipsidecar is still running"
+	else
+		fail "$1: sipsidecar is gone"
+		show "$sc_log" 40
+	fi
+}
+
 # sc_config FILE: the relay config of the standard topology, from PA, PB,
 # LAN (udp), LANT (tcp), WAN, KTLS and certs.  Tests that need a variation
 # edit a copy.  LAN TCP listens on a port of its own, so that a TCP hop
@@ -446,6 +471,41 @@ sipp_headers() {
 	sipp_trace "$1" received "$2" 1 | grep -i "^$3[[:space:]]*:" | sed 's/[[:space:]]*$//'
 }
 
+# --- phones and calls (RELAY, RELAYT: the relay's LAN UDP and TCP) ---------
+
+# register CASE NAME USER PORT [SIPP ARGS...]: phone USER (udp PORT) registers.
+register() {
+	_rg_case=$1 _rg_name=$2 _rg_user=$3 _rg_port=$4
+	shift 4
+	sipp_run "$_rg_name" register.xml "$RELAY" -p "$_rg_port" -s "$_rg_user" "$@"
+	sipp_ok "$_rg_name" "$_rg_case: $_rg_user registers"
+}
+
+# call CASE NAME CALLER CPORT CALLEE EPORT UAC UAS [CALLER SIPP ARGS...]:
+# the callee's phone (udp EPORT) runs UAS as NAME-uas in the background,
+# the caller's (CPORT) runs UAC as NAME-uac, to RELAY (RELAYT when its
+# ARGS say -t t1 or tn); both must succeed.
+call() {
+	_cl_case=$1 _cl_name=$2 _cl_from=$3 _cl_fport=$4 _cl_to=$5 _cl_tport=$6
+	_cl_uac=$7 _cl_uas=$8
+	shift 8
+	_cl_relay=$RELAY
+	_cl_prev=""
+	for _cl_a in "$@"; do
+		[ "$_cl_prev" = "-t" ] && case $_cl_a in t*) _cl_relay=$RELAYT ;; esac
+		_cl_prev=$_cl_a
+	done
+	if ! sipp_bg "$_cl_name-uas" "$_cl_uas" -p "$_cl_tport" -s "$_cl_to"; then
+		fail "$_cl_case: $_cl_to's phone did not start"
+		return 1
+	fi
+	sipp_run "$_cl_name-uac" "$_cl_uac" "$_cl_relay" -p "$_cl_fport" -s "$_cl_to" \
+		-key me "$_cl_from" "$@"
+	sipp_ok "$_cl_name-uac" "$_cl_case: $_cl_from calls $_cl_to (${_cl_uac%.xml})"
+	sipp_wait "$_cl_name-uas"
+	sipp_ok "$_cl_name-uas" "$_cl_case: $_cl_to's phone completes ${_cl_uas%.xml}"
+}
+
 # --- raw messages (sipsend) -------------------------------------------------
 
 SIPSEND=${SIPSEND:-build/native/tools/sipsend}
@@ -533,4 +593,17 @@ sc_sanitized() {
 # sanitizer report; false when there is none.
 sc_sanitizer_reports() {
 	grep -El 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$tmp"/sidecar.*.log 2>/dev/null
+}
+# sc_sanitizer_check: with a sanitizer build, every relay log of the run
+# must be free of reports (one check); a failure shows them.
+sc_sanitizer_check() {
+	if _sk_reports=$(sc_sanitizer_reports); then
+		fail "sanitizer reports in: $(echo "$_sk_reports" | tr '\n' ' ')"
+		for _sk_f in $_sk_reports; do
+			grep -E -A 20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$_sk_f" |
+				head -n 40 | sed 's/^/    /'
+		done
+	elif sc_sanitized; then
+		ok "no sanitizer report in any relay log ($sc_n relay runs)"
+	fi
 }
