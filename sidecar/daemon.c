@@ -134,9 +134,10 @@ int sc_daemon_run(const struct sc_conf *conf)
 	st = sc_relay_stats(d.relay);
 	log_info("stopped: %lu from unknown sources, %lu malformed, %lu retransmissions absorbed, "
 		 "%lu responses for unknown transactions, %lu device responses not for us, "
-		 "%lu provider requests for no device",
+		 "%lu provider requests for no device, %lu late provider responses, "
+		 "%lu requests timed out (408)",
 		 st->unknown_source, st->malformed, st->retransmissions, st->unknown_txn,
-		 st->not_ours, st->no_device);
+		 st->not_ours, st->no_device, st->late, st->timeouts);
 out:
 	/* Close whatever is still open (everything, after a failed start) and
 	 * let the loop run the close callbacks. */

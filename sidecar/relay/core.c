@@ -257,7 +257,8 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, struct sc
 }
 
 int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
-		 const struct sockaddr *src, uint64_t link)
+		 const struct sockaddr *src, uint64_t link, const char *req, size_t len,
+		 uint64_t now)
 {
 	uint64_t key;
 	int rc;
@@ -265,7 +266,9 @@ int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *d
 	if (sc_str_eqz(m->method, "ACK"))
 		return 0;
 	rc = request_txn(m, dev, src, &key);
-	return rc < 0 ? rc : sc_txn_sent(&c->txns, key, link);
+	return rc < 0 ? rc
+		      : sc_txn_sent(&c->txns, key, link, sc_str_eqz(m->method, "INVITE"), req, len,
+				    now);
 }
 
 int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
@@ -308,7 +311,7 @@ int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *d
 	/* A retransmission of the request gets the same answer (B9); a table
 	 * without room only costs that. */
 	if (request_txn(m, dev, src, &key) == 0)
-		(void)sc_txn_response(&c->txns, key, status, o->buf, o->len, now);
+		(void)sc_txn_answer(&c->txns, key, status, o->buf, o->len, now);
 	return rc;
 }
 
@@ -459,7 +462,10 @@ int sc_core_wan_response(struct sc_core *c, const struct sc_sip_msg *m, uint64_t
 	if (rc < 0)
 		return rc;
 	if (m->status == 100) {
-		/* Hop by hop (RFC 3261 §16.7): the device had ours. */
+		/* Hop by hop (RFC 3261 §16.7): the device had ours.  It still
+		 * says the INVITE is being worked on (Timer C, B13). */
+		(void)sc_txn_response(&c->txns, sc_txn_key(t.key, m->cseq_method), 100, NULL, 0,
+				      now);
 		o->why = "100 Trying is not forwarded";
 		return SC_CORE_DROP;
 	}
@@ -482,6 +488,11 @@ int sc_core_wan_response(struct sc_core *c, const struct sc_sip_msg *m, uint64_t
 	if (rc == -ENOENT) {
 		c->st.unknown_txn++;
 		o->why = "response for an unknown transaction";
+		return SC_CORE_DROP;
+	}
+	if (rc == SC_TXN_LATE) {
+		c->st.late++;
+		o->why = "a response after its transaction ended";
 		return SC_CORE_DROP;
 	}
 	return rc < 0 ? rc : SC_CORE_FORWARD;
@@ -533,6 +544,7 @@ int sc_core_lan_input(struct sc_core *c, const char *buf, size_t len, const stru
 			return SC_CORE_DROP;
 		}
 		(void)sc_retx_stop(&c->retx, sc_txn_key(key, m->cseq_method));
+		c->retx_prev = NULL; /* it may have been that one */
 		wan = c->link_wan ? c->link_wan(c->link_arg, id) : NULL;
 		if (!wan) {
 			o->why = "the connection its response belongs to has closed";
@@ -551,7 +563,7 @@ int sc_core_lan_input(struct sc_core *c, const char *buf, size_t len, const stru
 		 * It has not gone out either until sc_core_forward names its
 		 * new link: till then later copies are absorbed, not queued
 		 * again (B9). */
-		(void)sc_core_sent(c, m, dev, src, 0);
+		(void)sc_core_sent(c, m, dev, src, 0, NULL, 0, now);
 		o->resend = true;
 		o->why = "lost with its connection, sending it again";
 		return SC_CORE_SUBMIT;
@@ -592,7 +604,7 @@ int sc_core_forward(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev
 	int rc = sc_core_outbound(c, m, dev, src, tp, wan, o);
 
 	if (rc == SC_CORE_FORWARD) {
-		(void)sc_core_sent(c, m, dev, src, link);
+		(void)sc_core_sent(c, m, dev, src, link, o->buf, o->len, now);
 		return rc;
 	}
 	o->why = "the request cannot be rewritten";
@@ -641,12 +653,6 @@ int sc_core_undeliverable(struct sc_core *c, struct sc_core_out *o)
 	return sc_core_reply(&c->msg, 480, "Temporarily Unavailable", NULL, o);
 }
 
-const struct sc_retx *sc_core_retx_due(struct sc_core *c, const struct sc_retx *prev,
-				       uint64_t now)
-{
-	return sc_retx_due(&c->retx, prev, now);
-}
-
 struct sc_up *sc_core_attribute(const struct sc_core *c, bool chain_verified,
 				bool (*has_identity)(void *arg, const char *name), void *arg)
 {
@@ -666,9 +672,4 @@ struct sc_up *sc_core_attribute(const struct sc_core *c, bool chain_verified,
 void sc_core_malformed(struct sc_core *c)
 {
 	c->st.malformed++;
-}
-
-void sc_core_expire(struct sc_core *c, uint64_t now)
-{
-	(void)sc_txn_expire(&c->txns, now);
 }

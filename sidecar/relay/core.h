@@ -44,6 +44,8 @@ struct sc_core_stats {
 	unsigned long unknown_txn;      /* B9: provider responses for no transaction */
 	unsigned long not_ours;         /* device responses without our Via */
 	unsigned long no_device;        /* provider requests no device could take */
+	unsigned long late;             /* B13: provider responses after their transaction ended */
+	unsigned long timeouts;         /* B13: requests answered 408 (Timer B, C, F) */
 };
 
 /* Our address as the peer of TLS link id sees it ("host:port"), or NULL
@@ -61,6 +63,8 @@ struct sc_core {
 	void *link_arg;
 	struct sc_core_stats st;
 	struct sc_sip_msg msg;         /* the message being decided on */
+	size_t txn_pos;                /* timeout.c: where its scan of txns is */
+	const struct sc_retx *retx_prev; /* timeout.c: the last repetition handed out */
 };
 
 /* How a message from the WAN side reached us. */
@@ -166,7 +170,7 @@ int sc_core_lost(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *d
  * (sc_core_wan_request; a request that parses but cannot be relayed gets
  * 400), a response goes back to the device its Via names
  * (sc_core_wan_response).  A request forwarded to a UDP device is repeated
- * from then on (sc_core_retx_due) until the device answers. */
+ * from then on (timeout.h, sc_timeout_retx) until the device answers. */
 int sc_core_wan_input(struct sc_core *c, const char *buf, size_t len,
 		      const struct sc_core_link *lk, uint64_t now, struct sc_core_out *o);
 
@@ -174,11 +178,6 @@ int sc_core_wan_input(struct sc_core *c, const char *buf, size_t len,
  * delivered (the device's TCP connection is gone): REPLY with a 480 for
  * the provider, or DROP for a response or an ACK. */
 int sc_core_undeliverable(struct sc_core *c, struct sc_core_out *o);
-
-/* The next repetition due at now towards a UDP device (retx.h), after prev
- * (NULL first), or NULL. */
-const struct sc_retx *sc_core_retx_due(struct sc_core *c, const struct sc_retx *prev,
-				       uint64_t now);
 
 /* Which upstream a connection to wan.listen belongs to: one whose
  * server_name (else uri host) the verified client certificate carries, as
@@ -191,9 +190,6 @@ struct sc_up *sc_core_attribute(const struct sc_core *c, bool chain_verified,
 /* A TCP or TLS stream broke (over 64 KiB, or it cannot be framed), or a
  * datagram was over 64 KiB: counted as malformed (B8). */
 void sc_core_malformed(struct sc_core *c);
-
-/* Forgets transactions idle past their lifetime. */
-void sc_core_expire(struct sc_core *c, uint64_t now);
 
 /* The steps sc_core_lan_input, sc_core_wan_input and sc_core_forward are
  * made of, for tests and for requests replayed from a queue. */
@@ -218,11 +214,14 @@ int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, struct sc_de
 		     const struct sockaddr *src, enum sc_transport tp, const char *wan,
 		     struct sc_core_out *o);
 
-/* The request went out on TLS connection link: a retransmission that
- * comes while that connection is gone goes out again.  Returns 0 or a
- * negative errno. */
+/* The request went out on TLS connection link (0: it has not, it goes out
+ * again): a retransmission that comes while that connection is gone goes
+ * out again.  req (len bytes; NULL keeps the last) is what the provider
+ * got, kept for the CANCEL and 408 of a timeout (timeout.h).  Returns 0
+ * or a negative errno. */
 int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
-		 const struct sockaddr *src, uint64_t link);
+		 const struct sockaddr *src, uint64_t link, const char *req, size_t len,
+		 uint64_t now);
 
 /* A local failure answer to a device request (503 with a Warning naming the
  * cause, B10), remembered for its retransmissions.  Returns SC_CORE_REPLY,

@@ -10,6 +10,7 @@
 #include "../base/log.h"
 #include "../tls/ctx.h"
 #include "relay.h"
+#include "timeout.h"
 #include "tlsconf.h"
 #include "wiring.h"
 
@@ -36,13 +37,34 @@ static int to_device(struct sc_relay *r, const struct sc_core_out *o)
 	return 0;
 }
 
+/* Carries out what a timer's verdict says (timeout.h): on a TLS link, to
+ * a device, or a repetition over UDP. */
+static void timer_out(struct sc_relay *r, const struct sc_core_out *o)
+{
+	struct sc_link *l;
+
+	if (o->link) {
+		l = sc_links_find(&r->links, o->link);
+		if (l)
+			(void)sc_link_send(l, o->buf, o->len);
+	} else if (o->device) {
+		(void)to_device(r, o);
+	} else {
+		(void)sc_udp_send(&r->udp, (const struct sockaddr *)&o->dst.ss, o->buf, o->len);
+		return;
+	}
+	if (o->device)
+		log_info("device %s: %s", o->device->name, o->why ? o->why : "timeout");
+	else
+		log_info("%s", o->why ? o->why : "timeout");
+}
+
 static void on_retx(uv_timer_t *t)
 {
 	struct sc_relay *r = t->data;
-	const struct sc_retx *x = NULL;
 
-	while ((x = sc_core_retx_due(&r->core, x, sc_relay_now(r))) != NULL)
-		(void)sc_udp_send(&r->udp, (const struct sockaddr *)&x->dst.ss, x->buf, x->len);
+	while (sc_timeout_retx(&r->core, sc_relay_now(r), &r->out) == SC_CORE_FORWARD)
+		timer_out(r, &r->out);
 	if (!r->core.retx.n)
 		uv_timer_stop(t);
 }
@@ -121,7 +143,8 @@ static void on_tick(uv_timer_t *t)
 {
 	struct sc_relay *r = t->data;
 
-	sc_core_expire(&r->core, sc_relay_now(r));
+	while (sc_timeout_txn(&r->core, sc_relay_now(r), &r->out) == SC_CORE_FORWARD)
+		timer_out(r, &r->out);
 }
 
 

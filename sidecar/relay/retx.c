@@ -17,6 +17,7 @@ int sc_retx_add(struct sc_retx_table *t, uint64_t key, bool invite,
 		return -ENOMEM;
 	x->key = key;
 	x->invite = invite;
+	x->gave_up = false;
 	x->interval = SC_RETX_T1_MS;
 	x->due = now + SC_RETX_T1_MS;
 	x->give_up = now + SC_RETX_GIVE_UP_MS;
@@ -50,10 +51,8 @@ const struct sc_retx *sc_retx_due(struct sc_retx_table *t, const struct sc_retx 
 
 	while ((x = *pp) != NULL) {
 		if (now >= x->give_up) {
-			*pp = x->next;
-			t->n--;
-			free(x);
-			continue;
+			x->gave_up = true;
+			return x;
 		}
 		if (now >= x->due) {
 			x->interval *= 2;

@@ -6,8 +6,9 @@
  * Pure state: the core adds an entry when it forwards a request to a UDP
  * device and removes it when the device answers; the relay's timer asks
  * which entries are due and sends their bytes again.  Intervals start at
- * T1 and double, capped at T2 for a non-INVITE; an entry is dropped after
- * 64*T1.
+ * T1 and double, capped at T2 for a non-INVITE; after 64*T1 with no answer
+ * an entry is handed out once more as given up, so the provider can be told
+ * (408, RFC 3261 §16.8), and the caller removes it.
  */
 #ifndef SC_RELAY_RETX_H
 #define SC_RELAY_RETX_H
@@ -28,6 +29,7 @@ struct sc_retx {
 	struct sc_retx *next;
 	uint64_t key;        /* our LAN branch key mixed with the CSeq method */
 	bool invite;
+	bool gave_up;        /* 64*T1 passed: answer the provider, then sc_retx_stop */
 	uint64_t due;        /* next send, ms */
 	uint64_t give_up;
 	unsigned interval;   /* ms */
@@ -50,8 +52,9 @@ int sc_retx_add(struct sc_retx_table *t, uint64_t key, bool invite,
 int sc_retx_stop(struct sc_retx_table *t, uint64_t key);
 
 /* The next entry due at now, after prev (NULL: from the start), with its
- * next send scheduled; entries past 64*T1 are dropped on the way.  NULL
- * when none is left.  Entries returned stay valid until the next call. */
+ * next send scheduled, or past 64*T1 with gave_up set (it stays until
+ * sc_retx_stop, and is handed out again until then).  NULL when none is
+ * left.  Entries returned stay valid until the next call. */
 const struct sc_retx *sc_retx_due(struct sc_retx_table *t, const struct sc_retx *prev,
 				  uint64_t now);
 

@@ -1,4 +1,4 @@
-/* Transaction table (SPEC B9).  See txn.h. */
+/* Transaction table (SPEC B9, B13).  See txn.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +32,10 @@ void sc_txn_free(struct sc_txn_table *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->cap; i++)
+	for (i = 0; i < t->cap; i++) {
 		free(t->slots[i].resp);
+		free(t->slots[i].req);
+	}
 	free(t->slots);
 	t->slots = NULL;
 	t->cap = t->n = 0;
@@ -79,30 +81,46 @@ int sc_txn_request(struct sc_txn_table *t, uint64_t key, uint64_t now, const cha
 		return -ENOMEM;
 	x = txn_slot(t, key);
 	if (x->key) {
-		x->expires = now + (x->status >= 200 ? SC_TXN_WAIT_MS : SC_TXN_LIFETIME_MS);
+		/* A device repeating a request whose answer got lost keeps the
+		 * answer there for it; the timers of a request still waiting
+		 * for the provider run from the send, not from the device. */
+		if (x->state == SC_TXN_COMPLETED)
+			x->expires = now + SC_TXN_WAIT_MS;
 		*resp = x->resp;
 		*resp_len = x->resp_len;
 		return SC_TXN_RETRANS;
 	}
+	memset(x, 0, sizeof(*x));
 	x->key = key;
-	x->expires = now + SC_TXN_LIFETIME_MS;
-	x->resp = NULL;
-	x->resp_len = 0;
-	x->status = 0;
-	x->link = 0;
+	x->expires = now + SC_TXN_TIMER_B_MS;
+	x->state = SC_TXN_CALLING;
 	t->n++;
 	*resp = NULL;
 	*resp_len = 0;
 	return SC_TXN_NEW;
 }
 
-int sc_txn_sent(struct sc_txn_table *t, uint64_t key, uint64_t link)
+int sc_txn_sent(struct sc_txn_table *t, uint64_t key, uint64_t link, bool invite,
+		const char *req, size_t len, uint64_t now)
 {
 	struct sc_txn *x = txn_slot(t, key);
+	char *copy;
 
 	if (!x->key)
 		return -ENOENT;
 	x->link = link;
+	x->invite = invite;
+	if (x->state == SC_TXN_CALLING)
+		x->expires = now + SC_TXN_TIMER_B_MS;
+	if (!req || x->state >= SC_TXN_COMPLETED)
+		return 0;
+	copy = malloc(len ? len : 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, req, len);
+	free(x->req);
+	x->req = copy;
+	x->req_len = len;
 	return 0;
 }
 
@@ -113,15 +131,11 @@ uint64_t sc_txn_link(const struct sc_txn_table *t, uint64_t key)
 	return x->key ? x->link : 0;
 }
 
-int sc_txn_response(struct sc_txn_table *t, uint64_t key, int status, const char *buf,
-		    size_t len, uint64_t now)
+/* Keeps a copy of the response the device got, for its retransmissions. */
+static int keep(struct sc_txn *x, int status, const char *buf, size_t len)
 {
-	struct sc_txn *x = txn_slot(t, key);
-	char *copy;
+	char *copy = malloc(len ? len : 1);
 
-	if (!x->key)
-		return -ENOENT;
-	copy = malloc(len ? len : 1);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, buf, len);
@@ -129,8 +143,73 @@ int sc_txn_response(struct sc_txn_table *t, uint64_t key, int status, const char
 	x->resp = copy;
 	x->resp_len = len;
 	x->status = status;
-	x->expires = now + (status >= 200 ? SC_TXN_WAIT_MS : SC_TXN_LIFETIME_MS);
 	return 0;
+}
+
+/* A final answer: the request is no longer needed; 5 s for the device's
+ * retransmissions. */
+static void complete(struct sc_txn *x, uint64_t now)
+{
+	free(x->req);
+	x->req = NULL;
+	x->req_len = 0;
+	x->state = SC_TXN_COMPLETED;
+	x->expires = now + SC_TXN_WAIT_MS;
+}
+
+int sc_txn_response(struct sc_txn_table *t, uint64_t key, int status, const char *buf,
+		    size_t len, uint64_t now)
+{
+	struct sc_txn *x = txn_slot(t, key);
+
+	if (!x->key)
+		return -ENOENT;
+	if (x->invite && status >= 200 && status < 300) {
+		/* RFC 6026: every 2xx to an INVITE goes to the device, for
+		 * 64*T1 after the first; the device's own retransmissions of
+		 * the INVITE are absorbed (the callee repeats its 2xx until
+		 * the ACK), and no copy is kept. */
+		if (x->state != SC_TXN_ACCEPTED) {
+			free(x->req);
+			free(x->resp);
+			x->req = x->resp = NULL;
+			x->req_len = x->resp_len = 0;
+			x->state = SC_TXN_ACCEPTED;
+			x->status = status;
+			x->link = 0;
+			x->expires = now + SC_TXN_ACCEPTED_MS;
+		}
+		return 0;
+	}
+	if (x->state >= SC_TXN_COMPLETED)
+		return SC_TXN_LATE;
+	if (status < 200) {
+		x->state = SC_TXN_PROCEEDING;
+		if (x->invite)
+			x->expires = now + SC_TXN_TIMER_C_MS;
+		/* The provider's 100 is not relayed: the device had ours. */
+		return status == 100 ? 0 : keep(x, status, buf, len);
+	}
+	complete(x, now);
+	return keep(x, status, buf, len);
+}
+
+int sc_txn_answer(struct sc_txn_table *t, uint64_t key, int status, const char *buf,
+		  size_t len, uint64_t now)
+{
+	struct sc_txn *x = txn_slot(t, key);
+
+	if (!x->key)
+		return -ENOENT;
+	if (status >= 200)
+		complete(x, now);
+	return keep(x, status, buf, len);
+}
+
+void sc_txn_end(struct sc_txn_table *t, struct sc_txn *x, uint64_t now)
+{
+	(void)t;
+	complete(x, now);
 }
 
 /* Removes slot i and closes the gap, so that no lookup that passed through
@@ -140,6 +219,7 @@ static void txn_remove(struct sc_txn_table *t, size_t i)
 	size_t j = i, mask = t->cap - 1;
 
 	free(t->slots[i].resp);
+	free(t->slots[i].req);
 	for (;;) {
 		size_t home;
 
@@ -158,18 +238,24 @@ static void txn_remove(struct sc_txn_table *t, size_t i)
 	t->n--;
 }
 
-size_t sc_txn_expire(struct sc_txn_table *t, uint64_t now)
+struct sc_txn *sc_txn_timeout(struct sc_txn_table *t, uint64_t now, size_t *pos)
 {
-	size_t i = 0, gone = 0;
+	size_t i = *pos;
 
 	while (i < t->cap) {
-		if (t->slots[i].key && t->slots[i].expires <= now) {
-			/* A later entry may shift into i: look at i again. */
-			txn_remove(t, i);
-			gone++;
+		struct sc_txn *x = &t->slots[i];
+
+		if (!x->key || x->expires > now) {
+			i++;
 			continue;
 		}
-		i++;
+		if (x->state <= SC_TXN_PROCEEDING && x->req) {
+			*pos = i;
+			return x;
+		}
+		/* A later entry may shift into i: look at i again. */
+		txn_remove(t, i);
 	}
-	return gone;
+	*pos = i;
+	return NULL;
 }

@@ -1,4 +1,4 @@
-/* Local responses (RFC 3261 §8.2.6).  See reply.h. */
+/* Local responses (RFC 3261 §8.2.6) and our CANCEL (§9.1).  See reply.h. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -154,4 +154,40 @@ int sc_sip_reply_bad(const char *buf, size_t len, const char *warning, const cha
 	if (n > 0 && sc_sip_msg_parse(&m, out, (size_t)n) != 0)
 		return -EBADMSG;
 	return n;
+}
+
+int sc_sip_cancel(const struct sc_sip_msg *inv, char *out, size_t cap)
+{
+	static const enum sc_sip_hdr_id copied[] = { SC_HDR_FROM, SC_HDR_TO, SC_HDR_CALL_ID };
+	static const char *const names[] = { "From", "To", "Call-ID" };
+	const struct sc_sip_hdr *h;
+	sc_str via;
+	size_t n = 0, pos = 0, k;
+	int i = -1;
+
+	if (!inv->is_request || !sc_str_eqz(inv->method, "INVITE"))
+		return -EINVAL;
+	h = sc_sip_msg_next(inv, SC_HDR_VIA, &i);
+	if (!h || sc_sip_split(h->value, &pos, &via) != 1)
+		return -EBADMSG;
+	if (put(out, cap, &n, "CANCEL %.*s SIP/2.0\r\nVia: %.*s\r\n", (int)inv->ruri.n,
+		inv->ruri.p, (int)via.n, via.p) < 0)
+		return -ENOSPC;
+	/* The same Route set, so the CANCEL follows the INVITE's path. */
+	i = -1;
+	while ((h = sc_sip_msg_next(inv, SC_HDR_ROUTE, &i)) != NULL)
+		if (put(out, cap, &n, "Route: %.*s\r\n", (int)h->value.n, h->value.p) < 0)
+			return -ENOSPC;
+	if (put(out, cap, &n, "Max-Forwards: 70\r\n") < 0)
+		return -ENOSPC;
+	for (k = 0; k < sizeof(copied) / sizeof(copied[0]); k++) {
+		i = -1;
+		h = sc_sip_msg_next(inv, copied[k], &i);
+		if (put(out, cap, &n, "%s: %.*s\r\n", names[k], (int)h->value.n, h->value.p) < 0)
+			return -ENOSPC;
+	}
+	if (put(out, cap, &n, "CSeq: %lu CANCEL\r\nContent-Length: 0\r\n\r\n",
+		(unsigned long)inv->cseq) < 0)
+		return -ENOSPC;
+	return (int)n;
 }

@@ -1,5 +1,6 @@
-/* Local responses to requests (RFC 3261 §8.2.6): the 400, 403, 483 and 503
- * the sidecar answers itself (SPEC B1, B8, B10). */
+/* The messages the sidecar writes itself: local responses to requests
+ * (RFC 3261 §8.2.6: the 400, 403, 408, 483 and 503 of SPEC B1, B8, B10,
+ * B13), and the CANCEL of an INVITE it relayed (§9.1, B13). */
 #ifndef SC_SIP_REPLY_H
 #define SC_SIP_REPLY_H
 
@@ -26,5 +27,12 @@ int sc_sip_reply(const struct sc_sip_msg *m, int status, const char *reason, con
  * then), -EINVAL for an ACK, or -ENOSPC. */
 int sc_sip_reply_bad(const char *buf, size_t len, const char *warning, const char *to_tag,
 		     char *out, size_t cap);
+
+/* A CANCEL for INVITE inv, as the sidecar forwarded it (RFC 3261 §9.1):
+ * its Request-URI, its top Via only (the branch the INVITE went with),
+ * its Route headers, From, To, Call-ID and CSeq number as they are, the
+ * method CANCEL, Max-Forwards 70.  Returns the length, -EINVAL when inv is
+ * not an INVITE, -EBADMSG without a Via, or -ENOSPC. */
+int sc_sip_cancel(const struct sc_sip_msg *inv, char *out, size_t cap);
 
 #endif

@@ -13,6 +13,9 @@
  *   sc_core_wan_input      malformed, 400, and Timer A/E repetition towards UDP
  *                          devices (B5, B8)
  *   sc_core_undeliverable  480 for a request whose device cannot be reached
+ *   sc_timeout_retx/txn    what the timers owe (B13): repetitions and the 408
+ *                          for the provider; Timer B/C/F, CANCEL and 408 for
+ *                          the device; RFC 6026's further 2xx
  *
  * Messages are in the style of tests/unit/test_core.c (whose helpers are
  * copied here: every test file is its own program).
@@ -31,6 +34,7 @@
 #include "sidecar/relay/inbound.h"
 #include "sidecar/relay/outbound.h"
 #include "sidecar/relay/retx.h"
+#include "sidecar/relay/timeout.h"
 #include "sidecar/sip/via.h"
 #include "tests/unit/check.h"
 
@@ -995,23 +999,46 @@ static void test_wan_cannot_relay(void)
 	CHECK_EQ_INT(core.retx.n, 0);
 }
 
-/* The times (ms after t0) at which the entry for the one request
- * forwarded at t0 is sent again, probing every ms from t0 to t0 + limit;
- * and checks each repetition's bytes are those forwarded. */
-static size_t repetitions(uint64_t t0, uint64_t limit, uint64_t *at, size_t cap)
+/* What the repetition timer hands out at t, called as the relay calls it
+ * (until SC_CORE_DROP): the number of repetitions, each checked to be the
+ * forwarded bytes to the ATA; the 408s for the provider are counted in
+ * *gone (may be NULL) and the last is left in rout. */
+static struct sc_core_out rout;
+
+static size_t retx_at(uint64_t t, size_t *gone)
 {
-	const struct sc_retx *x;
+	size_t n = 0, guard = 0;
+
+	while (guard++ < 64 && sc_timeout_retx(&core, t, &rout) == SC_CORE_FORWARD) {
+		if (rout.link) {
+			if (gone)
+				++*gone;
+			continue;
+		}
+		CHECK(rout.device == NULL);
+		CHECK_EQ_INT(rout.tp, SC_TP_UDP);
+		CHECK(rout.len == fwd.len && memcmp(rout.buf, fwd.text, fwd.len) == 0);
+		CHECK_STR(sc_str_cstr(addr_text(&rout.dst)), ATA_IP ":5060");
+		n++;
+	}
+	CHECK(guard < 64);
+	return n;
+}
+
+/* The times (ms after t0) at which the one request forwarded at t0 is
+ * sent again, probing every ms from t0 to t0 + limit; *gone counts the
+ * 408s for the provider once it is given up. */
+static size_t repetitions(uint64_t t0, uint64_t limit, uint64_t *at, size_t cap, size_t *gone)
+{
 	uint64_t t;
-	size_t n = 0;
+	size_t n = 0, k;
 
 	for (t = t0; t <= t0 + limit; t++) {
-		x = sc_core_retx_due(&core, NULL, t);
-		if (!x)
-			continue;
-		CHECK(x->len == fwd.len && memcmp(x->buf, fwd.text, fwd.len) == 0);
-		CHECK_STR(sc_str_cstr(addr_text(&x->dst)), ATA_IP ":5060");
+		k = retx_at(t, gone);
 		/* Only the one entry. */
-		CHECK(sc_core_retx_due(&core, x, t) == NULL);
+		CHECK(k <= 1);
+		if (!k)
+			continue;
 		if (n < cap)
 			at[n] = t - t0;
 		n++;
@@ -1023,46 +1050,61 @@ static void test_wan_invite_repeated(void)
 {
 	static const uint64_t want[] = { 500, 1500, 3500, 7500, 15500, 31500 };
 	uint64_t at[16], t0;
-	size_t n, i;
+	size_t n, i, gone = 0;
 
 	fresh();
 	provider_calls_ata("INVITE", "z9hG4bK-rx1", 0x8301);
 	t0 = now;
 	CHECK_EQ_INT(core.retx.n, 1);
 	/* Timer A: T1, then doubling, beyond T2 for an INVITE. */
-	CHECK(sc_core_retx_due(&core, NULL, t0 + 499) == NULL);
-	n = repetitions(t0, 40000, at, 16);
+	CHECK_EQ_INT(retx_at(t0 + 499, NULL), 0);
+	n = repetitions(t0, 40000, at, 16, &gone);
 	CHECK_EQ_INT(n, sizeof(want) / sizeof(want[0]));
 	for (i = 0; i < n && i < sizeof(want) / sizeof(want[0]); i++)
 		CHECK_EQ_INT(at[i], want[i]);
-	/* Given up after 32 s: gone. */
+	/* Given up after 32 s: gone, and the provider told (RFC 3261 §16.8):
+	 * a 408 with its own Via only, on the link the INVITE came in on. */
+	CHECK_EQ_INT(core.retx.n, 0);
+	CHECK_EQ_INT(gone, 1);
+	CHECK(rout.link == 0x8301);
+	check_reply(&rout, 408, "Request Timeout", "399 sipsidecar \"no response from the device\"");
+	CHECK_EQ_INT(nhdr(&resp, SC_HDR_VIA), 1);
+	CHECK_STR(hdr(&resp, SC_HDR_VIA, 0), "SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bK-rx1;rport");
+	CHECK_STR(resp.m.call_id, "z9hG4bK-rx1@203.0.113.5");
+	CHECK_STR(resp.m.cseq_method, "INVITE");
+	CHECK_EQ_INT(core.st.timeouts, 1);
+	/* Its link closed meanwhile: nobody to tell. */
+	provider_calls_ata("MESSAGE", "z9hG4bK-rx1b", 0x8302);
+	close_link(0x8302);
+	gone = 0;
+	CHECK_EQ_INT(repetitions(now, 40000, at, 16, &gone), 10);
+	CHECK_EQ_INT(gone, 0);
 	CHECK_EQ_INT(core.retx.n, 0);
 }
 
 static void test_wan_repetition_stops_on_response(void)
 {
 	struct sockaddr_storage ata = addr(ATA_IP, 5060);
-	const struct sc_retx *x;
-	static struct view req;
+	static struct view req, other;
 	uint64_t t0;
+	size_t gone = 0;
 
 	fresh();
 	provider_calls_ata("INVITE", "z9hG4bK-rx2", 0x8401);
 	req = fwd;
 	CHECK_EQ_INT(sc_sip_msg_parse(&req.m, req.text, req.len), 0);
 	t0 = now;
-	CHECK(sc_core_retx_due(&core, NULL, t0 + 499) == NULL);
-	x = sc_core_retx_due(&core, NULL, t0 + 500);
-	CHECK(x != NULL);
-	CHECK(x && x->len == fwd.len && memcmp(x->buf, fwd.text, fwd.len) == 0);
-	CHECK(sc_core_retx_due(&core, NULL, t0 + 1499) == NULL);
-	CHECK(sc_core_retx_due(&core, NULL, t0 + 1500) != NULL);
-	/* The device answers: no more repetitions. */
+	CHECK_EQ_INT(retx_at(t0 + 499, NULL), 0);
+	CHECK_EQ_INT(retx_at(t0 + 500, NULL), 1);
+	CHECK_EQ_INT(retx_at(t0 + 1499, NULL), 0);
+	CHECK_EQ_INT(retx_at(t0 + 1500, NULL), 1);
+	/* The device answers: no more repetitions, and no 408. */
 	now = t0 + 1600;
 	CHECK_EQ_INT(lan(answer(&req, "180 Ringing"), &ata, SC_TP_UDP), SC_CORE_FORWARD);
 	CHECK_EQ_INT(core.retx.n, 0);
-	CHECK(sc_core_retx_due(&core, NULL, t0 + 3500) == NULL);
-	CHECK(sc_core_retx_due(&core, NULL, t0 + 20000) == NULL);
+	CHECK_EQ_INT(retx_at(t0 + 3500, &gone), 0);
+	CHECK_EQ_INT(retx_at(t0 + 40000, &gone), 0);
+	CHECK_EQ_INT(gone, 0);
 
 	/* Two requests at once: the answer to one stops that one only; the
 	 * answer stops it even when its link has closed meanwhile. */
@@ -1071,14 +1113,14 @@ static void test_wan_repetition_stops_on_response(void)
 	req = fwd;
 	CHECK_EQ_INT(sc_sip_msg_parse(&req.m, req.text, req.len), 0);
 	provider_calls_ata("OPTIONS", "z9hG4bK-rx4", 0x8402);
+	other = fwd;
 	CHECK_EQ_INT(core.retx.n, 2);
 	close_link(0x8402);
 	CHECK_EQ_INT(lan(answer(&req, "200 OK"), &ata, SC_TP_UDP), SC_CORE_DROP);
 	CHECK_EQ_INT(core.retx.n, 1);
-	x = sc_core_retx_due(&core, NULL, t0 + 600);
-	CHECK(x != NULL);
-	CHECK(x && x->len == fwd.len && memcmp(x->buf, fwd.text, fwd.len) == 0);
-	CHECK(sc_core_retx_due(&core, x, t0 + 600) == NULL);
+	fwd = other;
+	CHECK_EQ_INT(retx_at(t0 + 600, NULL), 1);
+	CHECK_EQ_INT(retx_at(t0 + 600, NULL), 0);
 }
 
 static void test_wan_non_invite_capped(void)
@@ -1094,7 +1136,7 @@ static void test_wan_non_invite_capped(void)
 		provider_calls_ata(methods[k], "z9hG4bK-rx5", 0x8501);
 		t0 = now;
 		/* Timer E: T1, doubling up to T2 = 4 s, then every T2. */
-		n = repetitions(t0, 40000, at, 16);
+		n = repetitions(t0, 40000, at, 16, NULL);
 		CHECK_EQ_INT(n, sizeof(want) / sizeof(want[0]));
 		for (i = 0; i < n && i < sizeof(want) / sizeof(want[0]); i++)
 			CHECK_EQ_INT(at[i], want[i]);
@@ -1112,8 +1154,8 @@ static void test_wan_ack_and_tcp_not_repeated(void)
 	/* An ACK is never repeated (it has no response to stop it). */
 	provider_calls_ata("ACK", "z9hG4bK-rx6", 0x8601);
 	CHECK_EQ_INT(core.retx.n, 0);
-	CHECK(sc_core_retx_due(&core, NULL, now + 500) == NULL);
-	CHECK(sc_core_retx_due(&core, NULL, now + 4000) == NULL);
+	CHECK_EQ_INT(retx_at(now + 500, NULL), 0);
+	CHECK_EQ_INT(retx_at(now + 4000, NULL), 0);
 
 	/* A device last seen over TCP: TCP is reliable, nothing repeated. */
 	CHECK_EQ_INT(lan(sip("REGISTER sip:sip.provider.example SIP/2.0\r\n"
@@ -1135,7 +1177,7 @@ static void test_wan_ack_and_tcp_not_repeated(void)
 	CHECK(out.device == DEV(LAB));
 	CHECK_EQ_INT(out.tp, SC_TP_TCP);
 	CHECK_EQ_INT(core.retx.n, 0);
-	CHECK(sc_core_retx_due(&core, NULL, now + 500) == NULL);
+	CHECK_EQ_INT(retx_at(now + 500, NULL), 0);
 	/* The same device over UDP: repeated. */
 	snom = addr("192.168.1.70", 5060);
 	CHECK_EQ_INT(lan(sip("OPTIONS sip:sip.provider.example SIP/2.0\r\n"
@@ -1202,6 +1244,191 @@ static void test_undeliverable(void)
 	CHECK_EQ_INT(core.retx.n, 1);
 }
 
+/* ---- 7. sc_timeout_txn: B13 ---- */
+
+/* The kitchen ATA's INVITE (or method), sent on link at now; fwd is what
+ * the provider got. */
+static void ata_calls_out(const char *method, const char *branch, uint64_t link)
+{
+	struct sockaddr_storage ata = addr(ATA_IP, 5060);
+
+	CHECK_EQ_INT(ata_submits(ata_request(method, branch), SC_TP_UDP), SC_CORE_SUBMIT);
+	CHECK_EQ_INT(sc_core_forward(&core, &core.msg, DEV(KITCHEN), SA(ata), SC_TP_UDP, link, WAN,
+				     now, &out),
+		     SC_CORE_FORWARD);
+	view(&fwd, &out);
+}
+
+/* Everything the transaction timers hand out at t, as the relay's tick
+ * calls it (until SC_CORE_DROP), into outs (at most cap); how many. */
+static size_t tick(uint64_t t, struct sc_core_out *outs, size_t cap)
+{
+	static struct sc_core_out scratch;
+	size_t n = 0;
+
+	while (n < 8) {
+		struct sc_core_out *o = n < cap ? &outs[n] : &scratch;
+
+		if (sc_timeout_txn(&core, t, o) != SC_CORE_FORWARD)
+			break;
+		CHECK(o->why != NULL);
+		n++;
+	}
+	CHECK(n < 8);
+	return n;
+}
+
+/* The ATA's 408: its own Via only, to its address, the Warning saying why. */
+static void check_408_to_ata(const struct sc_core_out *o, const char *branch, const char *warning)
+{
+	char via[128];
+
+	CHECK(o->link == 0);
+	CHECK(o->device == DEV(KITCHEN));
+	CHECK_EQ_INT(o->tp, SC_TP_UDP);
+	CHECK_STR(sc_str_cstr(addr_text(&o->dst)), ATA_IP ":5060");
+	check_reply(o, 408, "Request Timeout", warning);
+	snprintf(via, sizeof(via), "SIP/2.0/UDP 192.168.1.20:5060;branch=%s", branch);
+	CHECK_EQ_INT(nhdr(&resp, SC_HDR_VIA), 1);
+	CHECK_STR(hdr(&resp, SC_HDR_VIA, 0), via);
+}
+
+#define WARN_NO_RESPONSE "399 sipsidecar \"no response from the upstream\""
+#define WARN_TIMER_C "399 sipsidecar \"no final response from the upstream in 3 minutes\""
+
+/* A phone that rings 40 s: the answer still reaches the caller (it was
+ * lost when the transaction lived 32 s after the 180); a second phone of a
+ * fork answering later is relayed too (RFC 6026), until 32 s after the
+ * first 2xx. */
+static void test_timeout_long_ring(void)
+{
+	struct sc_core_link lk;
+	struct sc_core_out outs[2];
+	static char ok_b[8192];
+	uint64_t t0;
+
+	fresh();
+	lk = link_of(0x9201, PROVIDER);
+	ata_calls_out("INVITE", "z9hG4bK-ring1", 0x9201);
+	t0 = now;
+	CHECK_EQ_INT(wan_at(answer(&fwd, "100 Trying"), &lk, t0 + 20), SC_CORE_DROP);
+	CHECK_EQ_INT(wan_at(answer(&fwd, "180 Ringing"), &lk, t0 + 1000), SC_CORE_FORWARD);
+	CHECK_EQ_INT(tick(t0 + 1000 + 40000, outs, 2), 0);
+	CHECK_EQ_INT(tick(t0 + 1000 + SC_TXN_TIMER_C_MS - 1, outs, 2), 0);
+	CHECK_EQ_INT(wan_at(answer(&fwd, "200 OK"), &lk, t0 + 41000), SC_CORE_FORWARD);
+	CHECK(out.device == DEV(KITCHEN));
+	view(&resp, &out);
+	CHECK_EQ_INT(resp.m.status, 200);
+	/* The same 200 again, and a fork's 200 (another To tag). */
+	CHECK_EQ_INT(wan_at(answer(&fwd, "200 OK"), &lk, t0 + 42000), SC_CORE_FORWARD);
+	snprintf(ok_b, sizeof(ok_b), "%s", answer(&fwd, "200 OK"));
+	{
+		char *tag = strstr(ok_b, ";tag=a3f9c1");
+
+		CHECK(tag != NULL);
+		if (tag)
+			memcpy(tag, ";tag=b7e2d0", 11);
+	}
+	CHECK_EQ_INT(wan_at(ok_b, &lk, t0 + 60000), SC_CORE_FORWARD);
+	CHECK(out.device == DEV(KITCHEN));
+	CHECK(strstr(out.buf, "tag=b7e2d0") != NULL);
+	/* A late 486 from the fork's other branch: not relayed, counted. */
+	CHECK_EQ_INT(wan_at(answer(&fwd, "486 Busy Here"), &lk, t0 + 61000), SC_CORE_DROP);
+	CHECK_EQ_INT(core.st.late, 1);
+	/* Nothing timed out, and 32 s after the first 200 it is forgotten. */
+	CHECK_EQ_INT(tick(t0 + 41000 + SC_TXN_ACCEPTED_MS, outs, 2), 0);
+	CHECK_EQ_INT(wan_at(ok_b, &lk, t0 + 41000 + SC_TXN_ACCEPTED_MS), SC_CORE_DROP);
+	CHECK_EQ_INT(core.st.timeouts, 0);
+}
+
+/* Timer C: 3 minutes after the last provisional, a CANCEL goes upstream on
+ * the INVITE's link and the ATA gets a 408; the 487 that follows is late. */
+static void test_timeout_timer_c(void)
+{
+	struct sockaddr_storage ata = addr(ATA_IP, 5060);
+	struct sc_core_link lk;
+	static struct sc_core_out outs[3];
+	static struct view cancel, inv;
+	uint64_t t1;
+
+	fresh();
+	lk = link_of(0x9301, PROVIDER);
+	ata_calls_out("INVITE", "z9hG4bK-ring2", 0x9301);
+	inv = fwd;
+	CHECK_EQ_INT(sc_sip_msg_parse(&inv.m, inv.text, inv.len), 0);
+	CHECK_EQ_INT(wan_at(answer(&fwd, "180 Ringing"), &lk, now + 100), SC_CORE_FORWARD);
+	t1 = now + 100;
+	CHECK_EQ_INT(wan_at(answer(&fwd, "183 Session Progress"), &lk, t1 + 60000), SC_CORE_FORWARD);
+	t1 += 60000;
+	CHECK_EQ_INT(tick(t1 + SC_TXN_TIMER_C_MS - 1, outs, 3), 0);
+	CHECK_EQ_INT(tick(t1 + SC_TXN_TIMER_C_MS, outs, 3), 2);
+	/* First the CANCEL, on the INVITE's link, matching it. */
+	CHECK(outs[0].link == 0x9301);
+	view(&cancel, &outs[0]);
+	CHECK(cancel.m.is_request);
+	CHECK_STR(cancel.m.method, "CANCEL");
+	CHECK(cancel.m.ruri.n == inv.m.ruri.n && memcmp(cancel.m.ruri.p, inv.m.ruri.p, inv.m.ruri.n) == 0);
+	CHECK_EQ_INT(nhdr(&cancel, SC_HDR_VIA), 1);
+	CHECK(hdr(&cancel, SC_HDR_VIA, 0).n == hdr(&inv, SC_HDR_VIA, 0).n &&
+	      memcmp(hdr(&cancel, SC_HDR_VIA, 0).p, hdr(&inv, SC_HDR_VIA, 0).p,
+		     hdr(&inv, SC_HDR_VIA, 0).n) == 0);
+	CHECK_STR(hdr(&cancel, SC_HDR_CSEQ, 0), "102 CANCEL");
+	CHECK_STR(cancel.m.call_id, "z9hG4bK-ring2-7a1b2c3d@192.168.1.20");
+	CHECK_STR(hdr(&cancel, SC_HDR_TO, 0), "<sip:030987654@sip.provider.example>");
+	/* Then the ATA's 408. */
+	check_408_to_ata(&outs[1], "z9hG4bK-ring2", WARN_TIMER_C);
+	CHECK_EQ_INT(core.st.timeouts, 1);
+	/* The callee's 487 to our CANCEL is late; the ATA's ACK to our 408
+	 * goes on (the provider's INVITE transaction takes it). */
+	CHECK_EQ_INT(wan_at(answer(&fwd, "487 Request Terminated"), &lk, t1 + SC_TXN_TIMER_C_MS + 50),
+		     SC_CORE_DROP);
+	CHECK_EQ_INT(core.st.late, 1);
+	/* The ATA repeating its INVITE gets the 408 again. */
+	now = t1 + SC_TXN_TIMER_C_MS + 100;
+	CHECK_EQ_INT(lan(ata_request("INVITE", "z9hG4bK-ring2"), &ata, SC_TP_UDP), SC_CORE_REPLY);
+	check_reply(&out, 408, "Request Timeout", WARN_TIMER_C);
+	CHECK_EQ_INT(tick(now + 1000, outs, 3), 0);
+}
+
+/* Timer B and F: no response at all in 32 s after the send: a 408 to the
+ * ATA, no CANCEL (nothing rings).  Timer C on a link that closed: the 408
+ * only. */
+static void test_timeout_timer_b_f(void)
+{
+	struct sc_core_link lk;
+	static struct sc_core_out outs[3];
+	uint64_t t0, t1;
+
+	fresh();
+	lk = link_of(0x9401, PROVIDER);
+	ata_calls_out("INVITE", "z9hG4bK-tb1", 0x9401);
+	t0 = now;
+	ata_calls_out("MESSAGE", "z9hG4bK-tf1", 0x9401);
+	t1 = now;
+	CHECK(t1 > t0);
+	/* A non-INVITE's provisional does not extend Timer F. */
+	CHECK_EQ_INT(wan_at(answer(&fwd, "182 Queued"), &lk, t1 + 10), SC_CORE_FORWARD);
+	CHECK_EQ_INT(tick(t0 + SC_TXN_TIMER_B_MS - 1, outs, 3), 0);
+	CHECK_EQ_INT(tick(t0 + SC_TXN_TIMER_B_MS, outs, 3), 1);
+	check_408_to_ata(&outs[0], "z9hG4bK-tb1", WARN_NO_RESPONSE);
+	CHECK_STR(resp.m.cseq_method, "INVITE");
+	CHECK_EQ_INT(tick(t1 + SC_TXN_TIMER_B_MS - 1, outs, 3), 0);
+	CHECK_EQ_INT(tick(t1 + SC_TXN_TIMER_B_MS, outs, 3), 1);
+	check_408_to_ata(&outs[0], "z9hG4bK-tf1", WARN_NO_RESPONSE);
+	CHECK_STR(resp.m.cseq_method, "MESSAGE");
+	CHECK_EQ_INT(core.st.timeouts, 2);
+	CHECK_EQ_INT(tick(t1 + SC_TXN_TIMER_B_MS + 1000, outs, 3), 0);
+
+	/* Ringing, then its flow dropped: Timer C sends no CANCEL (no link
+	 * to send it on), the ATA still gets its 408. */
+	ata_calls_out("INVITE", "z9hG4bK-tc2", 0x9402);
+	lk = link_of(0x9402, PROVIDER);
+	CHECK_EQ_INT(wan_at(answer(&fwd, "180 Ringing"), &lk, now), SC_CORE_FORWARD);
+	close_link(0x9402);
+	CHECK_EQ_INT(tick(now + SC_TXN_TIMER_C_MS, outs, 3), 1);
+	check_408_to_ata(&outs[0], "z9hG4bK-tc2", WARN_TIMER_C);
+}
+
 int main(void)
 {
 	conf = load();
@@ -1226,6 +1453,9 @@ int main(void)
 	RUN(test_wan_non_invite_capped);
 	RUN(test_wan_ack_and_tcp_not_repeated);
 	RUN(test_undeliverable);
+	RUN(test_timeout_long_ring);
+	RUN(test_timeout_timer_c);
+	RUN(test_timeout_timer_b_f);
 	if (core_ready)
 		sc_core_free(&core);
 	sc_conf_free(conf);

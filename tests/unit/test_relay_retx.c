@@ -4,7 +4,8 @@
  * RFC 3261 §17.1.1.2 (INVITE, Timer A) and §17.1.2.2 (non-INVITE, Timer E):
  * the first repetition T1 (500 ms) after the request, each gap twice the
  * previous one, capped at T2 (4 s) for a non-INVITE only; an entry is
- * given up 64*T1 (32 s) after it was added.
+ * given up 64*T1 (32 s) after it was added, and handed out as such until
+ * it is stopped.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -40,7 +41,8 @@ static size_t due_count(struct sc_retx_table *t, uint64_t now)
 }
 
 /* The times (ms after T0) at which the only entry of t is due, probing
- * every ms up to T0 + limit. */
+ * every ms up to T0 + limit; when it is given up (which must be at 64*T1
+ * exactly), it is stopped. */
 static size_t schedule(struct sc_retx_table *t, uint64_t limit, uint64_t *at, size_t cap)
 {
 	const struct sc_retx *x;
@@ -52,6 +54,11 @@ static size_t schedule(struct sc_retx_table *t, uint64_t limit, uint64_t *at, si
 		if (!x)
 			continue;
 		CHECK(sc_retx_due(t, x, now) == NULL);
+		if (x->gave_up) {
+			CHECK_EQ_INT(now - T0, SC_RETX_GIVE_UP_MS);
+			CHECK_EQ_INT(sc_retx_stop(t, x->key), 0);
+			continue;
+		}
 		if (n < cap)
 			at[n] = now - T0;
 		n++;
@@ -195,7 +202,9 @@ static void test_due_walks_every_entry(void)
 	sc_retx_free(&t);
 }
 
-static void test_give_up_drops(void)
+/* Past 64*T1 an entry is handed out as given up (the core answers the
+ * provider 408 for it) until it is stopped. */
+static void test_give_up_reported(void)
 {
 	struct sc_retx_table t = { NULL, 0 };
 	struct sc_net_addr a = dst("192.168.1.20:5060");
@@ -203,24 +212,33 @@ static void test_give_up_drops(void)
 
 	CHECK_EQ_INT(sc_retx_add(&t, 0xa, true, &a, "old", 3, T0), 0);
 	CHECK_EQ_INT(sc_retx_add(&t, 0xb, true, &a, "new", 3, T0 + 20000), 0);
-	/* Just before 32 s the old one is still there (not due, though). */
-	CHECK(sc_retx_due(&t, NULL, T0 + SC_RETX_GIVE_UP_MS - 1) != NULL); /* the new one, +500 long past */
+	/* Just before 32 s the old one is still there, due, not given up. */
+	x = sc_retx_due(&t, NULL, T0 + SC_RETX_GIVE_UP_MS - 1); /* the new one, +500 long past */
+	CHECK(x && x->key == 0xb && !x->gave_up);
+	x = sc_retx_due(&t, x, T0 + SC_RETX_GIVE_UP_MS - 1);
+	CHECK(x && x->key == 0xa && !x->gave_up);
+	CHECK(sc_retx_due(&t, x, T0 + SC_RETX_GIVE_UP_MS - 1) == NULL);
 	CHECK_EQ_INT(t.n, 2);
-	/* At 32 s it is dropped on the way, though nothing is due. */
-	CHECK(sc_retx_due(&t, NULL, T0 + SC_RETX_GIVE_UP_MS) == NULL);
+	/* At 32 s it is handed out as given up, though no repetition is due,
+	 * and again until it is stopped. */
+	x = sc_retx_due(&t, NULL, T0 + SC_RETX_GIVE_UP_MS);
+	CHECK(x && x->key == 0xa && x->gave_up && x->len == 3 && memcmp(x->buf, "old", 3) == 0);
+	CHECK(sc_retx_due(&t, x, T0 + SC_RETX_GIVE_UP_MS) == NULL);
+	x = sc_retx_due(&t, NULL, T0 + SC_RETX_GIVE_UP_MS + 1);
+	CHECK(x && x->key == 0xa && x->gave_up);
+	CHECK_EQ_INT(t.n, 2);
+	CHECK_EQ_INT(sc_retx_stop(&t, 0xa), 0);
 	CHECK_EQ_INT(t.n, 1);
 	CHECK(t.head && t.head->key == 0xb);
-	/* Dropped even when it is found after another entry (prev). */
+	/* Found after another entry (prev) too. */
 	CHECK_EQ_INT(sc_retx_add(&t, 0xc, false, &a, "newest", 6, T0 + 51000), 0);
 	x = sc_retx_due(&t, NULL, T0 + 52000); /* 0xc due (+1000 > 500) */
-	CHECK(x && x->key == 0xc);
-	CHECK(sc_retx_due(&t, x, T0 + 52000) == NULL); /* 0xb: 32 s after +20000 */
+	CHECK(x && x->key == 0xc && !x->gave_up);
+	x = sc_retx_due(&t, x, T0 + 52000); /* 0xb: 32 s after +20000 */
+	CHECK(x && x->key == 0xb && x->gave_up);
+	CHECK_EQ_INT(sc_retx_stop(&t, 0xb), 0);
 	CHECK_EQ_INT(t.n, 1);
 	CHECK(t.head && t.head->key == 0xc && t.head->next == NULL);
-	/* Everything given up: empty. */
-	CHECK(sc_retx_due(&t, NULL, T0 + 51000 + SC_RETX_GIVE_UP_MS) == NULL);
-	CHECK_EQ_INT(t.n, 0);
-	CHECK(t.head == NULL);
 	sc_retx_free(&t);
 }
 
@@ -245,8 +263,16 @@ static void test_capacity(void)
 	CHECK_EQ_INT(sc_retx_add(&t, 0x9999, true, &a, "y", 1, T0), 0);
 	CHECK_EQ_INT(sc_retx_add(&t, 0x999a, true, &a, "z", 1, T0), -ENOSPC);
 	CHECK_EQ_INT(t.n, SC_RETX_MAX);
-	/* And once entries are given up. */
-	CHECK(sc_retx_due(&t, NULL, T0 + SC_RETX_GIVE_UP_MS) == NULL);
+	/* And once the given-up entries are stopped. */
+	for (i = 0; i <= SC_RETX_MAX; i++) {
+		const struct sc_retx *x = sc_retx_due(&t, NULL, T0 + SC_RETX_GIVE_UP_MS);
+
+		if (!x)
+			break;
+		CHECK(x->gave_up);
+		CHECK_EQ_INT(sc_retx_stop(&t, x->key), 0);
+	}
+	CHECK_EQ_INT(i, SC_RETX_MAX);
 	CHECK_EQ_INT(t.n, 0);
 	CHECK_EQ_INT(sc_retx_add(&t, 0x999a, true, &a, "z", 1, T0 + SC_RETX_GIVE_UP_MS), 0);
 	sc_retx_free(&t);
@@ -280,7 +306,7 @@ int main(void)
 	RUN(test_non_invite_capped_at_t2);
 	RUN(test_stop);
 	RUN(test_due_walks_every_entry);
-	RUN(test_give_up_drops);
+	RUN(test_give_up_reported);
 	RUN(test_capacity);
 	RUN(test_free);
 	return check_done("relay_retx");

@@ -1,4 +1,4 @@
-/* Local responses (RFC 3261 §8.2.6). */
+/* Local responses (RFC 3261 §8.2.6) and our CANCEL (§9.1). */
 #include <errno.h>
 #include <string.h>
 
@@ -147,10 +147,68 @@ static void test_reply_bad(void)
 	CHECK_EQ_INT(sc_sip_reply_bad(invite, strlen(invite), NULL, "t", out, 40), -ENOSPC);
 }
 
+/* The CANCEL of an INVITE as we forwarded it: its Request-URI, only its
+ * top Via, its Routes, From, To (no tag added), Call-ID, the CSeq number
+ * with CANCEL; nothing else (no body, no Authorization, no Contact). */
+static void test_cancel(void)
+{
+	static const char fwd[] =
+		"INVITE sip:030987654@sip.provider.example SIP/2.0\r\n"
+		"Via: SIP/2.0/TLS edge.example.net:5061;branch=z9hG4bK-sc0123456789abcdef;sc=x, "
+		"SIP/2.0/UDP 10.9.9.9;branch=z9hG4bKmid\r\n"
+		"Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK1;rport\r\n"
+		"Route: <sip:203.0.113.5:5061;transport=tls;lr>\r\n"
+		"Route: <sip:core.provider.example;lr>, <sip:as.provider.example;lr>\r\n"
+		"Max-Forwards: 69\r\n"
+		"f: \"Alice\" <sip:alice@provider.example>;tag=a1\r\n"
+		"t: <sip:030987654@sip.provider.example>\r\n"
+		"i: c1@192.168.1.20\r\n"
+		"CSeq: 4711 INVITE\r\n"
+		"Contact: <sip:alice@edge.example.net:5061;transport=tls>\r\n"
+		"Authorization: Digest username=\"alice\", response=\"secret\"\r\n"
+		"Content-Type: application/sdp\r\n"
+		"l: 4\r\n"
+		"\r\n"
+		"v=0\n";
+	struct sc_sip_msg m;
+	char out[2048];
+	int n;
+
+	CHECK_EQ_INT(sc_sip_msg_parse(&m, fwd, strlen(fwd)), 0);
+	n = sc_sip_cancel(&m, out, sizeof(out));
+	CHECK(n > 0);
+	out[n > 0 ? n : 0] = '\0';
+	CHECK_STR(sc_str_cstr(out),
+		  "CANCEL sip:030987654@sip.provider.example SIP/2.0\r\n"
+		  "Via: SIP/2.0/TLS edge.example.net:5061;branch=z9hG4bK-sc0123456789abcdef;sc=x\r\n"
+		  "Route: <sip:203.0.113.5:5061;transport=tls;lr>\r\n"
+		  "Route: <sip:core.provider.example;lr>, <sip:as.provider.example;lr>\r\n"
+		  "Max-Forwards: 70\r\n"
+		  "From: \"Alice\" <sip:alice@provider.example>;tag=a1\r\n"
+		  "To: <sip:030987654@sip.provider.example>\r\n"
+		  "Call-ID: c1@192.168.1.20\r\n"
+		  "CSeq: 4711 CANCEL\r\n"
+		  "Content-Length: 0\r\n"
+		  "\r\n");
+	CHECK_EQ_INT(sc_sip_msg_parse(&m, out, (size_t)n), 0);
+	CHECK_STR(m.method, "CANCEL");
+	CHECK_STR(m.cseq_method, "CANCEL");
+	/* Too small: refused at every size short of the whole. */
+	CHECK_EQ_INT(sc_sip_msg_parse(&m, fwd, strlen(fwd)), 0);
+	for (size_t cap = 0; cap <= (size_t)n; cap++)
+		CHECK_EQ_INT(sc_sip_cancel(&m, out, cap), -ENOSPC);
+	CHECK_EQ_INT(sc_sip_cancel(&m, out, (size_t)n + 1), n);
+	/* Only an INVITE is cancelled. */
+	CHECK_EQ_INT(sc_sip_msg_parse(&m, invite, strlen(invite)), 0);
+	m.method = SC_STR_LIT("BYE");
+	CHECK_EQ_INT(sc_sip_cancel(&m, out, sizeof(out)), -EINVAL);
+}
+
 int main(void)
 {
 	RUN(test_reply_bad);
 	RUN(test_reply);
+	RUN(test_cancel);
 	RUN(test_existing_tag);
 	return check_done("sip_reply");
 }
