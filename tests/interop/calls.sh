@@ -7,6 +7,10 @@
 #      closes at once, a provider connection to wan.listen that does the
 #      same (tlsburst.py), a provider stopped while a phone keeps sending on
 #      its flow; the relay lives on and the next call works [SPEC §2]
+#   q  phones that ring long: bob answers after 40 s, dave declines with
+#      486 after 40 s, both at once; each caller gets the final response
+#      (the transaction lived 32 s after the 180 before) and no response
+#      is dropped as unknown [B13]
 #
 # usage: tests/interop/calls.sh     (from anywhere; runs from the top)
 # Environment: see lib.sh (SIPSIDECAR, SIPSEND, SC_TEST_CERTS, IT_KEEP...).
@@ -29,10 +33,11 @@ done
 [ -x "$SIPSEND" ] || give_up "$SIPSEND is not built (make tools)"
 it_certs || give_up "cannot make test certificates"
 
-# PA, PB: udp phones; PT: the source port of a TCP device (sipsend -b).
-PA=$(free_port) && PB=$(free_port) && PT=$(free_port) && LAN=$(free_port) &&
-	LANT=$(free_port) && WAN=$(free_port) && KTLS=$(free_port) ||
-	give_up "no free ports"
+# PA, PB, PC, PD: udp phones; PT: the source port of a TCP device
+# (sipsend -b).
+PA=$(free_port) && PB=$(free_port) && PC=$(free_port) && PD=$(free_port) &&
+	PT=$(free_port) && LAN=$(free_port) && LANT=$(free_port) && WAN=$(free_port) &&
+	KTLS=$(free_port) || give_up "no free ports"
 RELAY=127.0.0.1:$LAN
 RELAYT=127.0.0.1:$LANT
 
@@ -63,6 +68,8 @@ kam_start || give_up "kamailio did not start"
 sc_config "$tmp/p.yaml"
 cat >>"$tmp/p.yaml" <<EOF
   - { name: phone-t, match: "127.0.0.1:$PT", upstream: provider }
+  - { name: phone-c, match: "127.0.0.1:$PC", upstream: provider }
+  - { name: phone-d, match: "127.0.0.1:$PD", upstream: provider }
 EOF
 sc_start "$tmp/p.yaml" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" || give_up "sipsidecar did not start"
 
@@ -117,6 +124,32 @@ wait_until 200 flows_opened 2 || fail "p: alice's flow did not come back"
 register p p-reg-a2 alice "$PA"
 register p p-reg-b bob "$PB"
 call p p-call alice "$PA" bob "$PB" uac-call.xml uas-call.xml
+
+
+# --- q: phones that ring long ----------------------------------------------
+echo "-- q: a call answered after 40 s of ringing, one declined after 40 s"
+register q q-reg-c carol "$PC"
+register q q-reg-d dave "$PD"
+RING_MS=${CALLS_RING_MS:-40000}
+SIPP_TIMEOUT=90s
+SIPP_LIMIT=100
+if sipp_bg q-late-uas uas-late.xml -p "$PB" -s bob -d "$RING_MS" &&
+	sipp_bg q-busy-uas uas-reject-late.xml -p "$PD" -s dave -d "$RING_MS"; then
+	sipp_bg q-late-uac uac-call.xml "$RELAY" -p "$PA" -s bob -key me alice
+	sipp_run q-busy-uac uac-busy.xml "$RELAY" -p "$PC" -s dave -key me carol
+	sipp_ok q-busy-uac "q: carol gets dave's 486 after $RING_MS ms of ringing"
+	sipp_wait q-busy-uas
+	sipp_ok q-busy-uas "q: dave's phone gets the ACK for its late 486"
+	sipp_wait q-late-uac
+	sipp_ok q-late-uac "q: alice gets bob's 200 after $RING_MS ms of ringing, and hangs up"
+	sipp_wait q-late-uas
+	sipp_ok q-late-uas "q: bob's phone completes the call"
+else
+	fail "q: the called phones did not start"
+fi
+unset SIPP_TIMEOUT SIPP_LIMIT
+check "q: no provider response dropped as unknown" \
+	not grep -q 'response for an unknown transaction' "$sc_log"
 
 sc_end p
 kam_stop

@@ -16,6 +16,7 @@
 #   KAM_REQUIRE_CERT  yes: kamailio insists on a client certificate
 #   KAM_CLIENT_VERIFY no: kamailio does not verify the relay's wan chain
 #   SIPP_TIMEOUT      sipp's own time limit per run (default 15s)
+#   SIPP_LIMIT        seconds before timeout(1) ends a sipp run (default 60)
 #   IT_KEEP           1: keep the temp dir with every log
 #
 # Variables a test reads after the calls below: tmp, certs, kam_pid,
@@ -364,7 +365,7 @@ sipp_cmd() {
 	*/*) ;;
 	*) _sc_sf=$IT_DIR/scenarios/$_sc_sf ;;
 	esac
-	set -- timeout -k 2 60 sipp -sf "$_sc_sf" -i 127.0.0.1 -m 1 \
+	set -- timeout -k 2 "${SIPP_LIMIT:-60}" sipp -sf "$_sc_sf" -i 127.0.0.1 -m 1 \
 		-nostdin -timeout "${SIPP_TIMEOUT:-15s}" -timeout_error \
 		-trace_msg -message_file "$tmp/$_sc_name.msg" \
 		-trace_err -error_file "$tmp/$_sc_name.err" \
