@@ -24,4 +24,10 @@ void sc_platform_trim_memory(void);
  * negative errno. */
 int sc_platform_ignore_sigpipe(void);
 
+/* Data on TCP socket fd left unacknowledged for ms ends the connection
+ * (TCP_USER_TIMEOUT, RFC 5482), so a peer that vanished is noticed even
+ * while writes are pending.  Returns 0, -ENOTSUP where the system has no
+ * such option, or a negative errno. */
+int sc_platform_tcp_user_timeout(int fd, unsigned ms);
+
 #endif

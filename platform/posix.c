@@ -1,7 +1,10 @@
 /* POSIX implementation of platform.h: syslog(3), which glibc and musl both
  * provide and OpenWrt's logd receives. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -41,4 +44,15 @@ int sc_platform_ignore_sigpipe(void)
 	sa.sa_handler = SIG_IGN;
 	sigemptyset(&sa.sa_mask);
 	return sigaction(SIGPIPE, &sa, NULL) == 0 ? 0 : -errno;
+}
+
+int sc_platform_tcp_user_timeout(int fd, unsigned ms)
+{
+#ifdef TCP_USER_TIMEOUT
+	return setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms)) == 0 ? 0 : -errno;
+#else
+	(void)fd;
+	(void)ms;
+	return -ENOTSUP;
+#endif
 }

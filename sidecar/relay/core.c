@@ -257,18 +257,26 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, struct sc
 }
 
 int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
-		 const struct sockaddr *src, uint64_t link, const char *req, size_t len,
-		 uint64_t now)
+		 const struct sockaddr *src, enum sc_transport tp, uint64_t link, const char *req,
+		 size_t len, uint64_t now)
 {
+	bool invite = sc_str_eqz(m->method, "INVITE");
 	uint64_t key;
 	int rc;
 
 	if (sc_str_eqz(m->method, "ACK"))
 		return 0;
 	rc = request_txn(m, dev, src, &key);
+	/* A UDP device repeats a non-INVITE until it hears back (an INVITE
+	 * stops at our 100 Trying). */
 	return rc < 0 ? rc
-		      : sc_txn_sent(&c->txns, key, link, sc_str_eqz(m->method, "INVITE"), req, len,
-				    now);
+		      : sc_txn_sent(&c->txns, key, link, invite, !invite && tp == SC_TP_UDP, req,
+				    len, now);
+}
+
+void sc_core_link_lost(struct sc_core *c, uint64_t id, uint64_t now)
+{
+	(void)sc_txn_link_lost(&c->txns, id, now);
 }
 
 int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
@@ -563,7 +571,7 @@ int sc_core_lan_input(struct sc_core *c, const char *buf, size_t len, const stru
 		 * It has not gone out either until sc_core_forward names its
 		 * new link: till then later copies are absorbed, not queued
 		 * again (B9). */
-		(void)sc_core_sent(c, m, dev, src, 0, NULL, 0, now);
+		(void)sc_core_sent(c, m, dev, src, tp, 0, NULL, 0, now);
 		o->resend = true;
 		o->why = "lost with its connection, sending it again";
 		return SC_CORE_SUBMIT;
@@ -604,7 +612,7 @@ int sc_core_forward(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev
 	int rc = sc_core_outbound(c, m, dev, src, tp, wan, o);
 
 	if (rc == SC_CORE_FORWARD) {
-		(void)sc_core_sent(c, m, dev, src, link, o->buf, o->len, now);
+		(void)sc_core_sent(c, m, dev, src, tp, link, o->buf, o->len, now);
 		return rc;
 	}
 	o->why = "the request cannot be rewritten";

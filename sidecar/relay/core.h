@@ -220,8 +220,14 @@ int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, struct sc_de
  * got, kept for the CANCEL and 408 of a timeout (timeout.h).  Returns 0
  * or a negative errno. */
 int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
-		 const struct sockaddr *src, uint64_t link, const char *req, size_t len,
-		 uint64_t now);
+		 const struct sockaddr *src, enum sc_transport tp, uint64_t link, const char *req,
+		 size_t len, uint64_t now);
+
+/* TLS link id closed, or was found dead (B14): the requests still waiting
+ * on it are answered 503 at the next sc_timeout_txn (but for a UDP
+ * device's non-INVITE with no answer yet: its repetition goes out again on
+ * the next connection). */
+void sc_core_link_lost(struct sc_core *c, uint64_t id, uint64_t now);
 
 /* A local failure answer to a device request (503 with a Warning naming the
  * cause, B10), remembered for its retransmissions.  Returns SC_CORE_REPLY,

@@ -28,6 +28,9 @@ void sc_flow_init(struct sc_flow *f, uv_loop_t *loop, struct sc_links *links, st
 	f->arg = arg;
 	uv_timer_init(loop, &f->timer);
 	f->timer.data = f;
+	uv_timer_init(loop, &f->watch);
+	f->watch.data = f;
+	sc_alive_init(&f->alive);
 }
 
 int sc_flows_build(struct sc_flow **out, size_t *n, struct sc_devices *reg, uv_loop_t *loop,
@@ -76,12 +79,63 @@ static struct sc_flow_pending *pop(struct sc_flow *f)
 	return p;
 }
 
+static void on_watch(uv_timer_t *t);
+
+/* Arms the watch for alive.h's deadline. */
+static void watch_at(struct sc_flow *f, uint64_t deadline)
+{
+	uint64_t now = now_ms(f);
+
+	if (deadline)
+		uv_timer_start(&f->watch, on_watch, deadline > now ? deadline - now : 0, 0);
+}
+
+/* A CRLFCRLF ping; its pong is watched for (RFC 5626 §4.4.1). */
+static void ping(struct sc_flow *f)
+{
+	if (f->state == SC_FLOW_OPEN && f->link && sc_link_send(f->link, "\r\n\r\n", 4) == 0) {
+		log_debug("keep-alive to %s", sc_tls_conn_peer(f->link->conn));
+		watch_at(f, sc_alive_sent(&f->alive, true, now_ms(f)));
+	}
+}
+
 static void keepalive(uv_timer_t *t)
 {
-	struct sc_flow *f = t->data;
+	ping(t->data);
+}
 
-	if (f->state == SC_FLOW_OPEN && f->link && sc_link_send(f->link, "\r\n\r\n", 4) == 0)
-		log_debug("keep-alive to %s", sc_tls_conn_peer(f->link->conn));
+/* The peer stopped answering: no close_notify to a peer that does not
+ * answer; dialled again as soon as the link is gone (B14). */
+static void dead(struct sc_flow *f, const char *why)
+{
+	log_warn("upstream %s: %s: closing the flow and dialling again", f->up->name, why);
+	f->state = SC_FLOW_CLOSING;
+	uv_timer_stop(&f->timer);
+	sc_link_abort(f->link, why);
+}
+
+static void on_watch(uv_timer_t *t)
+{
+	struct sc_flow *f = t->data;
+	uint64_t next;
+
+	if (f->state != SC_FLOW_OPEN || !f->link)
+		return;
+	switch (sc_alive_due(&f->alive, now_ms(f), &next)) {
+	case SC_ALIVE_PING:
+		ping(f);
+		break;
+	case SC_ALIVE_DEAD:
+		dead(f, "no answer from the upstream in 10 s (keep-alive pong timeout)");
+		break;
+	default:
+		watch_at(f, next);
+	}
+}
+
+void sc_flow_sent(struct sc_flow *f)
+{
+	watch_at(f, sc_alive_sent(&f->alive, false, now_ms(f)));
 }
 
 /* The flow is up: send what waited, in order. */
@@ -94,6 +148,7 @@ static void drain(struct sc_flow *f)
 	f->was_open = true;
 	f->backoff = 0;
 	uv_timer_stop(&f->timer);
+	sc_alive_init(&f->alive);
 	if (ka)
 		uv_timer_start(&f->timer, keepalive, (uint64_t)ka * 1000, (uint64_t)ka * 1000);
 	while (f->state == SC_FLOW_OPEN && (p = pop(f)) != NULL) {
@@ -157,6 +212,11 @@ void sc_flow_link_open(struct sc_flow *f, struct sc_link *l, int status)
 
 void sc_flow_link_data(struct sc_flow *f)
 {
+	/* Anything from the peer answers whatever was waiting. */
+	if (f->alive.since) {
+		sc_alive_rx(&f->alive);
+		uv_timer_stop(&f->watch);
+	}
 	if (f->state == SC_FLOW_WAITING)
 		drain(f);
 }
@@ -171,6 +231,14 @@ void sc_flow_link_closed(struct sc_flow *f, struct sc_link *l)
 	if (f->stopping)
 		return;
 	uv_timer_stop(&f->timer);
+	uv_timer_stop(&f->watch);
+	sc_alive_init(&f->alive);
+	if (f->state == SC_FLOW_CLOSING) {
+		/* It was found dead: the new one now, not after a back-off. */
+		f->state = SC_FLOW_IDLE;
+		flow_dial(f);
+		return;
+	}
 	if (f->state == SC_FLOW_WAITING ||
 	    (f->state == SC_FLOW_OPEN && !l->got_data && lacks_client_cert(f, l))) {
 		/* TLS 1.3: the server refused us after the handshake. */
@@ -231,7 +299,8 @@ static void flow_dial(struct sc_flow *f)
 	struct sc_net_addr a;
 	int rc;
 
-	if (f->state == SC_FLOW_DIALLING || f->state == SC_FLOW_OPEN || f->state == SC_FLOW_WAITING)
+	if (f->state == SC_FLOW_DIALLING || f->state == SC_FLOW_OPEN ||
+	    f->state == SC_FLOW_WAITING || f->state == SC_FLOW_CLOSING)
 		return;
 	f->state = SC_FLOW_DIALLING;
 	uv_timer_stop(&f->timer);
@@ -277,6 +346,8 @@ void sc_flow_stop(struct sc_flow *f)
 	f->stopping = true;
 	if (!uv_is_closing((uv_handle_t *)&f->timer))
 		uv_close((uv_handle_t *)&f->timer, NULL);
+	if (!uv_is_closing((uv_handle_t *)&f->watch))
+		uv_close((uv_handle_t *)&f->watch, NULL);
 	sc_dns_cancel(&f->dns);
 }
 

@@ -7,13 +7,17 @@
  *     ^                  |   \--TLS 1.3, our certificate asked for--> WAITING
  *     |                  v                                               |
  *     +--back-off---- DOWN <--------- refused / unreachable -------------+
+ *                                 OPEN --no answer (alive.h)--> CLOSING --> dialled at once
  *
  * Requests wait in a short queue while it dials; when it opens they are
  * sent in order, when it fails every one is refused (503 with the cause,
  * B10) and new ones are refused at once for the back-off time (1 s,
  * doubling up to 60 s).  An open flow sends a CRLFCRLF keep-alive every
  * `keepalive` seconds; a flow that was up and drops is dialled again after
- * the back-off, so inbound calls can reach the devices over it.  What to do
+ * the back-off, so inbound calls can reach the devices over it.  A flow
+ * whose peer stopped answering (a ping with no pong, a request with nothing
+ * heard back: alive.h, B14) is aborted and dialled again at once; requests
+ * wait in the queue meanwhile.  What to do
  * with each request is the core's verdict (sc_core_plan): the flow only
  * reports its state, queues and dials.
  */
@@ -28,6 +32,7 @@
 #include "../dns/resolve.h"
 #include "../net/addr.h"
 #include "../sip/msg.h"
+#include "alive.h"
 #include "core.h"
 #include "devices.h"
 #include "link.h"
@@ -48,6 +53,8 @@ enum sc_flow_state {
 	SC_FLOW_WAITING,    /* TLS 1.3, waiting for the server's verdict on us */
 	SC_FLOW_OPEN,
 	SC_FLOW_DOWN,       /* failed: requests get 503 until down_until */
+	SC_FLOW_CLOSING,    /* its peer stopped answering: aborted, dialled again
+			     * once closed; requests queue */
 };
 
 struct sc_flow_pending {
@@ -80,6 +87,8 @@ struct sc_flow {
 	struct sc_flow_pending *qhead, *qtail;
 	size_t qn;
 	uv_timer_t timer;     /* back-off, keep-alive, certificate verdict */
+	uv_timer_t watch;     /* when alive.h wants a look */
+	struct sc_alive alive;
 	struct sc_dns_query dns; /* the upstream's name looked up */
 	bool was_open;        /* it has been up: dial again after a drop */
 	bool stopping;
@@ -104,6 +113,9 @@ void sc_flow_view(const struct sc_flow *f, struct sc_core_flow *v);
  * -ENOMEM (the caller answers it). */
 int sc_flow_queue(struct sc_flow *f, const struct sc_sip_msg *m, struct sc_dev *dev,
 		  const struct sockaddr *src, enum sc_transport tp);
+
+/* A request went out on the open flow: its answer is watched for (B14). */
+void sc_flow_sent(struct sc_flow *f);
 
 /* Events from the flow's link. */
 void sc_flow_link_open(struct sc_flow *f, struct sc_link *l, int status);

@@ -45,6 +45,7 @@ static void send_on_flow(struct sc_relay *r, struct sc_flow *f, const struct sc_
 	int rc = sc_core_forward(&r->core, m, d, fr->src, fr->tp, f->link->id, f->link->wan, now, o);
 
 	if (rc == SC_CORE_FORWARD && sc_link_send(f->link, o->buf, o->len) == 0) {
+		sc_flow_sent(f);
 		log_debug("device %s -> %s: %.*s %.*s", d->name, sc_tls_conn_peer(f->link->conn),
 			  (int)m->method.n, m->method.p, (int)m->ruri.n, m->ruri.p);
 		if (trying_after && sc_core_trying(&r->core, m, d, fr->src, now, o) == SC_CORE_REPLY)

@@ -222,6 +222,12 @@ int sc_link_send(struct sc_link *l, const char *buf, size_t len)
 	return sc_tls_conn_write(l->conn, buf, len);
 }
 
+void sc_link_abort(struct sc_link *l, const char *reason)
+{
+	l->open = false;
+	sc_tls_conn_abort(l->conn, reason);
+}
+
 void sc_links_close(struct sc_links *t, const char *reason)
 {
 	struct sc_link *l;

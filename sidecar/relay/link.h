@@ -89,6 +89,10 @@ bool sc_link_has_identity(void *arg, const char *name);
 /* Sends bytes on an open link.  Returns 0 or a negative errno. */
 int sc_link_send(struct sc_link *l, const char *buf, size_t len);
 
+/* Closes a link whose peer no longer answers, at once (no close_notify);
+ * on_close follows. */
+void sc_link_abort(struct sc_link *l, const char *reason);
+
 /* Closes the listeners and sends close_notify on every link. */
 void sc_links_close(struct sc_links *t, const char *reason);
 void sc_links_free(struct sc_links *t);

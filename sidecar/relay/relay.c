@@ -130,9 +130,20 @@ static void link_bytes(void *arg, struct sc_link *l)
 		sc_flow_link_data(l->flow);
 }
 
+static void run_timeouts(struct sc_relay *r)
+{
+	while (sc_timeout_txn(&r->core, sc_relay_now(r), &r->out) == SC_CORE_FORWARD)
+		timer_out(r, &r->out);
+}
+
 static void link_closed(void *arg, struct sc_link *l)
 {
-	(void)arg;
+	struct sc_relay *r = arg;
+
+	/* What was waiting on it is answered now (B14), before the flow
+	 * dials again. */
+	sc_core_link_lost(&r->core, l->id, sc_relay_now(r));
+	run_timeouts(r);
 	if (l->flow)
 		sc_flow_link_closed(l->flow, l);
 }
@@ -141,10 +152,7 @@ static const struct sc_link_cbs link_cbs = { link_open, link_bytes, link_message
 
 static void on_tick(uv_timer_t *t)
 {
-	struct sc_relay *r = t->data;
-
-	while (sc_timeout_txn(&r->core, sc_relay_now(r), &r->out) == SC_CORE_FORWARD)
-		timer_out(r, &r->out);
+	run_timeouts(t->data);
 }
 
 

@@ -9,6 +9,7 @@
 
 #define WARN_NO_ANSWER "399 sipsidecar \"no response from the upstream\""
 #define WARN_TIMER_C "399 sipsidecar \"no final response from the upstream in 3 minutes\""
+#define WARN_LOST "399 sipsidecar \"upstream connection lost\""
 
 /* Room for a response built from a request of len bytes: its Vias, From,
  * To, Call-ID and CSeq, a status line, a tag and a Warning. */
@@ -17,11 +18,12 @@ static size_t reply_room(size_t len)
 	return len + 512;
 }
 
-/* The 408 of device request x, as if the provider had sent it (RFC 3261
- * §16.6 step 11): back through sc_core_wan_response, so it reaches the
- * device its Via names and ends the transaction. */
-static int txn_408(struct sc_core *c, struct sc_txn *x, const char *warning, uint64_t now,
-		   struct sc_core_out *o)
+/* The 408 (or, for a lost connection, 503) of device request x, as if
+ * the provider had sent it (RFC 3261 §16.6 step 11, §16.9): back through
+ * sc_core_wan_response, so it reaches the device its Via names and ends
+ * the transaction. */
+static int txn_answer(struct sc_core *c, struct sc_txn *x, int status, const char *warning,
+		      uint64_t now, struct sc_core_out *o)
 {
 	struct sc_sip_msg *m = &c->msg;
 	size_t cap = reply_room(x->req_len);
@@ -32,7 +34,9 @@ static int txn_408(struct sc_core *c, struct sc_txn *x, const char *warning, uin
 		return -ENOMEM;
 	rc = sc_sip_msg_parse(m, x->req, x->req_len);
 	if (rc == 0) {
-		n = sc_sip_reply(m, 408, "Request Timeout", warning, "sc408", buf, cap);
+		n = sc_sip_reply(m, status,
+				 status == 503 ? "Service Unavailable" : "Request Timeout", warning,
+				 "sc408", buf, cap);
 		rc = n < 0 ? n : sc_sip_msg_parse(m, buf, (size_t)n);
 	}
 	o->link = 0;
@@ -69,6 +73,16 @@ int sc_timeout_txn(struct sc_core *c, uint64_t now, struct sc_core_out *o)
 	while ((x = sc_txn_timeout(&c->txns, now, &c->txn_pos)) != NULL) {
 		bool timer_c = x->invite && x->state == SC_TXN_PROCEEDING;
 
+		if (x->lost) {
+			rc = txn_answer(c, x, 503, WARN_LOST, now, o);
+			if (x->state <= SC_TXN_PROCEEDING)
+				sc_txn_end(&c->txns, x, now);
+			if (rc == SC_CORE_FORWARD) {
+				o->why = "its upstream connection was lost, 503";
+				return rc;
+			}
+			continue;
+		}
 		if (timer_c && !x->cancelled) {
 			/* First the CANCEL, so the callee stops ringing; the
 			 * next call answers the device. */
@@ -79,7 +93,7 @@ int sc_timeout_txn(struct sc_core *c, uint64_t now, struct sc_core_out *o)
 				return SC_CORE_FORWARD;
 			}
 		}
-		rc = txn_408(c, x, timer_c ? WARN_TIMER_C : WARN_NO_ANSWER, now, o);
+		rc = txn_answer(c, x, 408, timer_c ? WARN_TIMER_C : WARN_NO_ANSWER, now, o);
 		/* Whatever became of the 408, the entry is done with. */
 		if (x->state <= SC_TXN_PROCEEDING)
 			sc_txn_end(&c->txns, x, now);

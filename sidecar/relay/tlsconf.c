@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "alive.h"
 #include "tlsconf.h"
 
 static unsigned handshake_or_default(unsigned seconds)
@@ -21,6 +22,7 @@ int sc_tlsconf_client_ctx(const struct sc_conf_upstream *up, struct sc_tls_ctx *
 		.certificate = up->certificate,
 		.private_key = up->private_key,
 		.handshake_timeout = handshake_or_default(up->handshake_timeout),
+		.tcp_user_timeout = SC_ALIVE_TCP_USER_TIMEOUT_MS,
 	};
 
 	return sc_tls_ctx_client(&o, out, err, errlen);

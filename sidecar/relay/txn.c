@@ -101,7 +101,7 @@ int sc_txn_request(struct sc_txn_table *t, uint64_t key, uint64_t now, const cha
 }
 
 int sc_txn_sent(struct sc_txn_table *t, uint64_t key, uint64_t link, bool invite,
-		const char *req, size_t len, uint64_t now)
+		bool repeats, const char *req, size_t len, uint64_t now)
 {
 	struct sc_txn *x = txn_slot(t, key);
 	char *copy;
@@ -110,6 +110,8 @@ int sc_txn_sent(struct sc_txn_table *t, uint64_t key, uint64_t link, bool invite
 		return -ENOENT;
 	x->link = link;
 	x->invite = invite;
+	x->repeats = repeats;
+	x->lost = false;
 	if (x->state == SC_TXN_CALLING)
 		x->expires = now + SC_TXN_TIMER_B_MS;
 	if (!req || x->state >= SC_TXN_COMPLETED)
@@ -204,6 +206,24 @@ int sc_txn_answer(struct sc_txn_table *t, uint64_t key, int status, const char *
 	if (status >= 200)
 		complete(x, now);
 	return keep(x, status, buf, len);
+}
+
+size_t sc_txn_link_lost(struct sc_txn_table *t, uint64_t link, uint64_t now)
+{
+	size_t i, n = 0;
+
+	for (i = 0; link && i < t->cap; i++) {
+		struct sc_txn *x = &t->slots[i];
+
+		if (!x->key || x->link != link || x->state > SC_TXN_PROCEEDING)
+			continue;
+		if (x->repeats && x->state == SC_TXN_CALLING)
+			continue;
+		x->lost = true;
+		x->expires = now;
+		n++;
+	}
+	return n;
 }
 
 void sc_txn_end(struct sc_txn_table *t, struct sc_txn *x, uint64_t now)

@@ -20,7 +20,7 @@
  *
  * A request whose Timer B, C or F fires is returned by sc_txn_timeout with
  * the bytes the provider got, so the core can CANCEL it and answer the
- * device 408.  Open addressing with linear probing keeps the table one
+ * device 408; one whose connection went is returned as lost (503).  Open addressing with linear probing keeps the table one
  * allocation; it doubles when half full.
  */
 #ifndef SC_RELAY_TXN_H
@@ -66,6 +66,9 @@ struct sc_txn {
 	uint8_t state;    /* enum sc_txn_state */
 	bool invite;
 	bool cancelled;   /* Timer C fired and our CANCEL went upstream */
+	bool repeats;     /* the device repeats the request until it hears back
+			   * (a non-INVITE over UDP) */
+	bool lost;        /* its connection went before a final response */
 };
 
 struct sc_txn_table {
@@ -103,7 +106,14 @@ int sc_txn_request(struct sc_txn_table *t, uint64_t key, uint64_t now, const cha
  * response (NULL keeps the copy there is); Timer B/F starts from now.
  * Returns 0, -ENOENT or -ENOMEM. */
 int sc_txn_sent(struct sc_txn_table *t, uint64_t key, uint64_t link, bool invite,
-		const char *req, size_t len, uint64_t now);
+		bool repeats, const char *req, size_t len, uint64_t now);
+
+/* The connection link went (closed, or found dead, B14): every request on
+ * it still waiting for a final response is due now, marked lost (its
+ * answer is a 503, RFC 3261 §16.9), except one the device will repeat
+ * before it has heard anything (that repetition goes out again on the next
+ * connection, B9).  Returns how many were marked. */
+size_t sc_txn_link_lost(struct sc_txn_table *t, uint64_t link, uint64_t now);
 
 /* The connection a transaction's request went out on: 0 when it has not
  * gone out yet, or there is no such transaction. */

@@ -491,6 +491,16 @@ fail:
 	return NULL;
 }
 
+/* Data unacknowledged for ms ends the connection (B14): the socket exists
+ * once uv_tcp_connect has been called. */
+static int user_timeout(struct sc_tls_conn *c, unsigned ms)
+{
+	uv_os_fd_t fd;
+	int rc = uv_fileno((const uv_handle_t *)&c->tcp, &fd);
+
+	return rc < 0 ? rc : sc_platform_tcp_user_timeout(fd, ms);
+}
+
 int sc_tls_conn_client(uv_loop_t *loop, struct sc_tls_ctx *ctx, const char *server_name,
 		       const struct sockaddr *addr, const struct sc_tls_conn_cbs *cbs, void *data,
 		       struct sc_tls_conn **out)
@@ -527,6 +537,8 @@ int sc_tls_conn_client(uv_loop_t *loop, struct sc_tls_ctx *ctx, const char *serv
 		rc = uv_tcp_connect(&c->connect, &c->tcp, addr, on_connect);
 		if (rc < 0)
 			c->deferred = rc;
+		else if (ctx->tcp_user_timeout)
+			(void)user_timeout(c, ctx->tcp_user_timeout);
 	}
 	/* A connect that fails at once is reported from the timer like any
 	 * other, so that no callback runs before the caller has *out. */
@@ -588,6 +600,15 @@ int sc_tls_conn_write(struct sc_tls_conn *c, const char *buf, size_t len)
 void sc_tls_conn_close(struct sc_tls_conn *c, const char *reason)
 {
 	start_close(c, reason ? reason : "closed");
+}
+
+void sc_tls_conn_abort(struct sc_tls_conn *c, const char *reason)
+{
+	/* As after a failed write: no close_notify, no lingering for a peer
+	 * that does not answer. */
+	if (!c->write_err)
+		c->write_err = UV_ETIMEDOUT;
+	start_close(c, reason ? reason : "aborted");
 }
 
 void *sc_tls_conn_data(const struct sc_tls_conn *c)

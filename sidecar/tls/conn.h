@@ -73,6 +73,10 @@ int sc_tls_conn_write(struct sc_tls_conn *c, const char *buf, size_t len);
  * flushed (for at most 2 s), then on_close(reason).  Safe to call more than
  * once (the first reason wins) and from any callback. */
 void sc_tls_conn_close(struct sc_tls_conn *c, const char *reason);
+/* Closes at once, without close_notify and without waiting for pending
+ * writes: for a peer that no longer answers (B14).  on_close(reason)
+ * follows. */
+void sc_tls_conn_abort(struct sc_tls_conn *c, const char *reason);
 
 void *sc_tls_conn_data(const struct sc_tls_conn *c);
 

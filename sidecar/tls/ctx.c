@@ -118,6 +118,7 @@ int sc_tls_ctx_client(const struct sc_tls_client_opts *o, struct sc_tls_ctx **ou
 	rc = ctx_alloc(false, o->handshake_timeout, &x, err, errlen);
 	if (rc != 0)
 		goto out;
+	x->tcp_user_timeout = o->tcp_user_timeout;
 	if (!(x->wolf = wolfSSL_CTX_new(wolfSSLv23_client_method()))) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory");

@@ -28,6 +28,9 @@ struct sc_tls_client_opts {
 	const char *certificate; /* optional client certificate chain (mutual TLS) */
 	const char *private_key; /* needed with certificate */
 	unsigned handshake_timeout; /* seconds, more than 0 */
+	unsigned tcp_user_timeout; /* ms: unacknowledged data this long ends the
+				    * connection (TCP_USER_TIMEOUT, where the
+				    * system has it); 0: the system's default */
 };
 
 /* One more certificate of a server context, chosen by the SNI a client
@@ -62,6 +65,7 @@ struct sc_tls_ctx {
 	bool has_cert;    /* we have a certificate of our own to present */
 	int verify_mode;  /* WOLFSSL_VERIFY_* for each connection */
 	unsigned handshake_timeout; /* seconds */
+	unsigned tcp_user_timeout;  /* ms, client connections; 0: the system's */
 	char *ca_file;    /* the trusted CA list, NULL if none (for messages) */
 	struct sc_tls_ctx_sni *sni; /* server: other certificates chosen by SNI */
 	size_t nsni;

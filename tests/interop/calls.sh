@@ -2,6 +2,12 @@
 # Calls as real equipment makes them, and peers that fail under them: the
 # relay between sipp phones and a real Kamailio over TLS, on 127.0.0.1.
 #
+#   phones (sipp, udp PA..PD) --UDP--> sipsidecar --TLS--> kamailio tls KTLS
+#                             <--UDP--            <--TLS-- (wan.listen WAN)
+#   all on the loopback of a network namespace of the run's own
+#   (sc-calls-PID) when it can make one (root, iproute2); there nftables
+#   drops the provider's packets for case r without touching the host.
+#
 # Cases (SPEC §4 numbers in brackets):
 #   p  no peer can end the process: a TCP device that sends requests and
 #      closes at once, a provider connection to wan.listen that does the
@@ -11,6 +17,14 @@
 #      486 after 40 s, both at once; each caller gets the final response
 #      (the transaction lived 32 s after the 180 before) and no response
 #      is dropped as unknown [B13]
+#   r  the provider's packets silently dropped (nftables, both directions,
+#      as when a NAT forgets the binding): a call on the dead flow gets a
+#      503 within keepalive + 10 s, a request while it is down within
+#      handshake_timeout; after the path heals the flows come back by
+#      themselves and calls work both ways with no phone re-registering
+#      [B14]
+#   s  the provider frozen (SIGSTOP on each of its processes): the same,
+#      then SIGCONT [B14]
 #
 # usage: tests/interop/calls.sh     (from anywhere; runs from the top)
 # Environment: see lib.sh (SIPSIDECAR, SIPSEND, SC_TEST_CERTS, IT_KEEP...).
@@ -18,6 +32,20 @@
 # "calls: N passed, N failed" last.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+
+# The run in a namespace of its own: its loopback is private.  The
+# namespace is made here, and deleted when the run inside it ends.
+if [ -z "${CALLS_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1; then
+	ns=sc-calls-$$
+	if ip netns add "$ns" 2>/dev/null; then
+		ip netns exec "$ns" ip link set lo up
+		CALLS_NETNS=$ns ip netns exec "$ns" sh tests/interop/calls.sh "$@"
+		rc=$?
+		ip netns del "$ns"
+		exit $rc
+	fi
+fi
+CALLS_NETNS=${CALLS_NETNS:-}
 . tests/interop/lib.sh
 
 give_up() {
@@ -115,12 +143,12 @@ kam_stop
 sleep 1
 sc_alive "p: the provider closing a flow while requests go out on it"
 sipp_wait p-burst || true
-flows_opened() {
-	[ "$(grep -c '\[tls\] to sip.example.test .*verified yes' "$sc_log")" -ge "$1" ]
-}
 kam_start || give_up "kamailio did not start again"
 # alice's flow comes back by itself (re-dialled after its back-off).
-wait_until 200 flows_opened 2 || fail "p: alice's flow did not come back"
+flows_back() {
+	[ "$(flows_opened)" -ge "$1" ]
+}
+wait_until 200 flows_back 2 || fail "p: alice's flow did not come back"
 register p p-reg-a2 alice "$PA"
 register p p-reg-b bob "$PB"
 call p p-call alice "$PA" bob "$PB" uac-call.xml uas-call.xml
@@ -150,8 +178,102 @@ fi
 unset SIPP_TIMEOUT SIPP_LIMIT
 check "q: no provider response dropped as unknown" \
 	not grep -q 'response for an unknown transaction' "$sc_log"
-
 sc_end p
+
+# --- r, s: dead flows ----------------------------------------------------------
+# A relay whose flows ping every 5 s and give a handshake 3 s.
+sed -e 's/^    trusted: true$/    trusted: true\n    keepalive: 5s\n    handshake_timeout: 3s/' \
+	"$tmp/p.yaml" >"$tmp/r.yaml"
+grep -q 'keepalive: 5s' "$tmp/r.yaml" || give_up "r: config not edited"
+
+# ms_since T0: milliseconds since T0 (date +%s%N).
+ms_since() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
+# kam_family: kamailio's PID and its children's (from /proc, by parent).
+kam_family() {
+	echo "$kam_pid"
+	for _kf in /proc/[0-9]*/stat; do
+		[ "$(sed -n 's/^.*) [A-Za-z] \([0-9]*\) .*/\1/p' "$_kf" 2>/dev/null)" = "$kam_pid" ] &&
+			_kf=${_kf#/proc/} && echo "${_kf%/stat}"
+	done
+}
+drop_on() {
+	nft add table inet sccalls &&
+		nft add chain inet sccalls out '{ type filter hook output priority 0; }' &&
+		nft add rule inet sccalls out tcp dport "$KTLS" drop &&
+		nft add rule inet sccalls out tcp sport "$KTLS" drop
+}
+drop_off() {
+	nft delete table inet sccalls
+}
+freeze_on() {
+	kam_frozen=$(kam_family)
+	# shellcheck disable=SC2086 # a list of PIDs
+	kill -STOP $kam_frozen
+}
+freeze_off() {
+	# shellcheck disable=SC2086 # a list of PIDs
+	kill -CONT $kam_frozen && kam_frozen=""
+}
+# A run that ends early never leaves kamailio frozen.
+kam_frozen=""
+# shellcheck disable=SC2086 # a list of PIDs
+trap '[ -n "$kam_frozen" ] && kill -CONT $kam_frozen 2>/dev/null; it_cleanup' EXIT
+
+# dead_flow CASE HOW FAULT_ON FAULT_OFF: the relay of r.yaml, a call that
+# sets up alice's flow and bob's registration; then the fault, a call on
+# the dead flow (503 within keepalive + 10 s), a call while the flow is
+# down (503 within handshake_timeout + 1 s); then the cure, the flows back
+# by themselves, and calls both ways with no phone registering again.
+dead_flow() {
+	_df=$1 _df_how=$2 _df_on=$3 _df_off=$4
+	echo "-- $_df: the provider's flow dead: $_df_how"
+	sc_start "$tmp/r.yaml" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" || give_up "$_df: sipsidecar did not start"
+	register "$_df" "$_df-reg-b" bob "$PB"
+	call "$_df" "$_df-call1" alice "$PA" bob "$PB" uac-call.xml uas-call.xml
+	_df_flows=$(flows_opened)
+	if ! $_df_on; then
+		fail "$_df: could not make the fault ($_df_how)"
+		sc_end "$_df"
+		return
+	fi
+	_df_t0=$(date +%s%N)
+	SIPP_TIMEOUT=40s sipp_run "$_df-dead" uac-unavailable.xml "$RELAY" -p "$PA" -s bob -key me alice
+	_df_ms=$(ms_since "$_df_t0")
+	sipp_ok "$_df-dead" "$_df: alice's call on the dead flow gets 503 (after $_df_ms ms)"
+	check "$_df: ... within keepalive + 10 s (15000 ms; it took $_df_ms)" [ "$_df_ms" -le 15000 ]
+	check "$_df: the 503 says why: upstream connection lost" \
+		grep -q '^Warning: 399 sipsidecar "upstream connection lost"' "$tmp/$_df-dead.msg"
+	log_has "$_df: the relay logs the dead flow and its reason (B10)" "$sc_log" \
+		'upstream provider: no answer from the upstream in 10 s .*closing the flow and dialling again'
+	_df_t0=$(date +%s%N)
+	SIPP_TIMEOUT=40s sipp_run "$_df-down" uac-unavailable.xml "$RELAY" -p "$PA" -s bob -key me alice
+	_df_ms=$(ms_since "$_df_t0")
+	sipp_ok "$_df-down" "$_df: a call while the flow is down gets 503 (after $_df_ms ms)"
+	check "$_df: ... within handshake_timeout + 1 s (4000 ms; it took $_df_ms)" [ "$_df_ms" -le 4000 ]
+	$_df_off || fail "$_df: could not undo the fault"
+	_df_t0=$(date +%s%N)
+	if wait_until 400 flows_back $((_df_flows + 1)); then
+		ok "$_df: alice's flow is back by itself $(ms_since "$_df_t0") ms after the path healed"
+	else
+		fail "$_df: alice's flow did not come back in 40 s"
+		show "$sc_log" 20
+	fi
+	call "$_df" "$_df-in" bob "$PB" alice "$PA" uac-call.xml uas-call.xml
+	call "$_df" "$_df-out" alice "$PA" bob "$PB" uac-call.xml uas-call.xml
+	sc_end "$_df"
+}
+
+if [ -z "$CALLS_NETNS" ]; then
+	skip "r: not in a network namespace of its own (needs root): no packets dropped"
+elif ! command -v nft >/dev/null 2>&1; then
+	skip "r: nft (nftables) is not installed: no packets dropped"
+else
+	dead_flow r "its packets dropped both ways (nftables)" drop_on drop_off
+fi
+dead_flow s "kamailio frozen (SIGSTOP)" freeze_on freeze_off
+
 kam_stop
 
 sc_sanitizer_check

@@ -472,6 +472,30 @@ sipp_headers() {
 	sipp_trace "$1" received "$2" 1 | grep -i "^$3[[:space:]]*:" | sed 's/[[:space:]]*$//'
 }
 
+# log_has DESC FILE ERE: a line of FILE matches ERE.
+log_has() {
+	if grep -Eq -- "$3" "$2"; then
+		ok "$1"
+	else
+		fail "$1: no line of $(basename "$2") matches '$3'"
+		show "$2" 25
+	fi
+}
+# log_lacks DESC FILE ERE: no line of FILE matches ERE.
+log_lacks() {
+	if grep -Eq -- "$3" "$2"; then
+		fail "$1: $(basename "$2") has:"
+		grep -E -- "$3" "$2" | head -n 5 | sed 's/^/    /'
+	else
+		ok "$1"
+	fi
+}
+
+# flows_opened: how many flows the current relay has opened to kamailio.
+flows_opened() {
+	grep -Ec "to sip\.example\.test \(127\.0\.0\.1 port $KTLS\): TLSv1\.[23] .*verified yes" "$sc_log"
+}
+
 # --- phones and calls (RELAY, RELAYT: the relay's LAN UDP and TCP) ---------
 
 # register CASE NAME USER PORT [SIPP ARGS...]: phone USER (udp PORT) registers.

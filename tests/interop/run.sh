@@ -122,25 +122,6 @@ alert_info() {
 	fi
 }
 
-# log_has DESC FILE ERE: a line of FILE matches ERE.
-log_has() {
-	if grep -Eq -- "$3" "$2"; then
-		ok "$1"
-	else
-		fail "$1: no line of $(basename "$2") matches '$3'"
-		show "$2" 25
-	fi
-}
-# log_lacks DESC FILE ERE: no line of FILE matches ERE.
-log_lacks() {
-	if grep -Eq -- "$3" "$2"; then
-		fail "$1: $(basename "$2") has:"
-		grep -E -- "$3" "$2" | head -n 5 | sed 's/^/    /'
-	else
-		ok "$1"
-	fi
-}
-
 # sc_relaunch CONFIG: a relay with CONFIG on the standard ports; gives up
 # when it does not start.
 sc_relaunch() {
@@ -578,10 +559,6 @@ check "j: kamailio got the REGISTER once" \
 # at open and one at close, with the reason.
 echo "-- k: flows"
 sc_end k
-# flows_opened: how many flows the current relay has opened to kamailio.
-flows_opened() {
-	grep -Ec "to sip\.example\.test \(127\.0\.0\.1 port $KTLS\): TLSv1\.[23] .*verified yes" "$sc_log"
-}
 log_has "k: the relay logged each flow's close with its reason (B10)" "$sc_log" \
 	"to sip\.example\.test \(127\.0\.0\.1 port $KTLS\) closed: shutting down"
 sed 's/^    trusted: true$/    trusted: true\n    keepalive: 1s/' "$tmp/main.yaml" >"$tmp/k-per.yaml"

@@ -926,7 +926,7 @@ static void test_retransmission_absorbed_then_answered(void)
 	CHECK_EQ_INT(out.len, 0);
 	CHECK(out.link == 0);
 	CHECK_EQ_INT(sc_sip_msg_parse(&sent, reg, strlen(reg)), 0);
-	CHECK_EQ_INT(sc_core_sent(&core, &sent, DEV(KITCHEN), SA(ata), 77, fwd.text, fwd.len, now),
+	CHECK_EQ_INT(sc_core_sent(&core, &sent, DEV(KITCHEN), SA(ata), SC_TP_UDP, 77, fwd.text, fwd.len, now),
 		     0);
 	CHECK_EQ_INT(device_sends(reg, &ata, SC_TP_UDP), SC_CORE_DROP);
 	CHECK(out.link == 77);

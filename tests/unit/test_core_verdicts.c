@@ -1278,8 +1278,10 @@ static size_t tick(uint64_t t, struct sc_core_out *outs, size_t cap)
 	return n;
 }
 
-/* The ATA's 408: its own Via only, to its address, the Warning saying why. */
-static void check_408_to_ata(const struct sc_core_out *o, const char *branch, const char *warning)
+/* The ATA's 408 (or other status): its own Via only, to its address, the
+ * Warning saying why. */
+static void check_408_to_ata_status(const struct sc_core_out *o, int status, const char *reason,
+				    const char *branch, const char *warning)
 {
 	char via[128];
 
@@ -1287,10 +1289,15 @@ static void check_408_to_ata(const struct sc_core_out *o, const char *branch, co
 	CHECK(o->device == DEV(KITCHEN));
 	CHECK_EQ_INT(o->tp, SC_TP_UDP);
 	CHECK_STR(sc_str_cstr(addr_text(&o->dst)), ATA_IP ":5060");
-	check_reply(o, 408, "Request Timeout", warning);
+	check_reply(o, status, reason, warning);
 	snprintf(via, sizeof(via), "SIP/2.0/UDP 192.168.1.20:5060;branch=%s", branch);
 	CHECK_EQ_INT(nhdr(&resp, SC_HDR_VIA), 1);
 	CHECK_STR(hdr(&resp, SC_HDR_VIA, 0), via);
+}
+
+static void check_408_to_ata(const struct sc_core_out *o, const char *branch, const char *warning)
+{
+	check_408_to_ata_status(o, 408, "Request Timeout", branch, warning);
 }
 
 #define WARN_NO_RESPONSE "399 sipsidecar \"no response from the upstream\""
@@ -1429,6 +1436,36 @@ static void test_timeout_timer_b_f(void)
 	check_408_to_ata(&outs[0], "z9hG4bK-tc2", WARN_TIMER_C);
 }
 
+/* B14: a flow found dead (or closed) under requests: the ATA's INVITE
+ * gets a 503 with a Warning at once, not Timer B's 408 32 s later; its
+ * MESSAGE over UDP, not answered yet, goes out again on its repetition. */
+static void test_timeout_link_lost(void)
+{
+	struct sockaddr_storage ata = addr(ATA_IP, 5060);
+	static struct sc_core_out outs[3];
+
+	fresh();
+	ata_calls_out("INVITE", "z9hG4bK-lost1", 0x9501);
+	ata_calls_out("MESSAGE", "z9hG4bK-lost2", 0x9501);
+	ata_calls_out("OPTIONS", "z9hG4bK-lost3", 0x9502);
+	close_link(0x9501);
+	sc_core_link_lost(&core, 0x9501, now);
+	CHECK_EQ_INT(tick(now, outs, 3), 1);
+	check_408_to_ata_status(&outs[0], 503, "Service Unavailable", "z9hG4bK-lost1",
+				"399 sipsidecar \"upstream connection lost\"");
+	CHECK_STR(resp.m.cseq_method, "INVITE");
+	CHECK_EQ_INT(core.st.timeouts, 0);
+	/* The MESSAGE's repetition: sent again (B9). */
+	now += 500;
+	CHECK_EQ_INT(lan(ata_request("MESSAGE", "z9hG4bK-lost2"), &ata, SC_TP_UDP), SC_CORE_SUBMIT);
+	CHECK(out.resend);
+	/* The INVITE's repetition gets the 503 again. */
+	CHECK_EQ_INT(lan(ata_request("INVITE", "z9hG4bK-lost1"), &ata, SC_TP_UDP), SC_CORE_REPLY);
+	check_reply(&out, 503, "Service Unavailable", "399 sipsidecar \"upstream connection lost\"");
+	/* Another link's request is not touched. */
+	CHECK_EQ_INT(tick(now + 1000, outs, 3), 0);
+}
+
 int main(void)
 {
 	conf = load();
@@ -1456,6 +1493,7 @@ int main(void)
 	RUN(test_timeout_long_ring);
 	RUN(test_timeout_timer_c);
 	RUN(test_timeout_timer_b_f);
+	RUN(test_timeout_link_lost);
 	if (core_ready)
 		sc_core_free(&core);
 	sc_conf_free(conf);

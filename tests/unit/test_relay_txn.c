@@ -34,7 +34,7 @@ static void sent(struct sc_txn_table *t, uint64_t key, bool invite, const char *
 	size_t len;
 
 	CHECK_EQ_INT(sc_txn_request(t, key, now, &resp, &len), SC_TXN_NEW);
-	CHECK_EQ_INT(sc_txn_sent(t, key, 5, invite, req, strlen(req), now), 0);
+	CHECK_EQ_INT(sc_txn_sent(t, key, 5, invite, false, req, strlen(req), now), 0);
 }
 
 static void test_retransmission(void)
@@ -52,7 +52,7 @@ static void test_retransmission(void)
 	/* Retransmitted before any response: absorbed, nothing to resend. */
 	CHECK_EQ_INT(sc_txn_request(&t, inv, 1500, &resp, &len), SC_TXN_RETRANS);
 	CHECK(resp == NULL);
-	CHECK_EQ_INT(sc_txn_sent(&t, inv, 3, true, "INVITE", 6, 1500), 0);
+	CHECK_EQ_INT(sc_txn_sent(&t, inv, 3, true, false, "INVITE", 6, 1500), 0);
 	/* After a 180 the device gets the 180 again. */
 	CHECK_EQ_INT(sc_txn_response(&t, inv, 180, "SIP/2.0 180 Ringing", 19, 1600), 0);
 	CHECK_EQ_INT(sc_txn_request(&t, inv, 2000, &resp, &len), SC_TXN_RETRANS);
@@ -170,7 +170,7 @@ static void test_timer_b_f(void)
 	CHECK_EQ_INT(sc_txn_init(&t), 0);
 	/* Queued at 0, sent at 2000 when its flow opened: from the send. */
 	CHECK_EQ_INT(sc_txn_request(&t, inv, 0, &resp, &len), SC_TXN_NEW);
-	CHECK_EQ_INT(sc_txn_sent(&t, inv, 5, true, "INVITE", 6, 2000), 0);
+	CHECK_EQ_INT(sc_txn_sent(&t, inv, 5, true, false, "INVITE", 6, 2000), 0);
 	sent(&t, msg, false, "MESSAGE", 1000);
 	sent(&t, opt, false, "OPTIONS", 1000);
 	CHECK_EQ_INT(sc_txn_response(&t, msg, 182, "SIP/2.0 182 Queued", 18, 1500), 0);
@@ -249,6 +249,61 @@ static void test_answer(void)
 	sc_txn_free(&t);
 }
 
+/* B14: the connection a request went out on is lost.  What still waits
+ * for a final response on it is due at once, marked lost (a 503 for the
+ * device), but for a non-INVITE that a UDP device repeats before it has
+ * heard anything: its repetition goes out again on the next connection. */
+static void test_link_lost(void)
+{
+	struct sc_txn_table t;
+	uint64_t inv = sc_txn_key(20, SC_STR_LIT("INVITE"));
+	uint64_t ring = sc_txn_key(21, SC_STR_LIT("INVITE"));
+	uint64_t msg_udp = sc_txn_key(22, SC_STR_LIT("MESSAGE"));
+	uint64_t msg_tcp = sc_txn_key(23, SC_STR_LIT("MESSAGE"));
+	uint64_t msg_1xx = sc_txn_key(24, SC_STR_LIT("MESSAGE"));
+	uint64_t other = sc_txn_key(25, SC_STR_LIT("INVITE"));
+	uint64_t done = sc_txn_key(26, SC_STR_LIT("BYE"));
+	const char *resp;
+	size_t len, pos = 0, n = 0;
+	struct sc_txn *x;
+
+	CHECK_EQ_INT(sc_txn_init(&t), 0);
+	CHECK_EQ_INT(sc_txn_link_lost(&t, 7, 0), 0);
+	uint64_t keys[] = { inv, ring, msg_udp, msg_tcp, msg_1xx, other, done };
+	bool invites[] = { true, true, false, false, false, true, false };
+	bool repeats[] = { false, false, true, false, true, false, true };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		CHECK_EQ_INT(sc_txn_request(&t, keys[i], 100, &resp, &len), SC_TXN_NEW);
+		CHECK_EQ_INT(sc_txn_sent(&t, keys[i], keys[i] == other ? 8 : 7, invites[i], repeats[i],
+					 "REQ", 3, 100),
+			     0);
+	}
+	CHECK_EQ_INT(sc_txn_response(&t, ring, 180, "SIP/2.0 180", 11, 200), 0);
+	CHECK_EQ_INT(sc_txn_response(&t, msg_1xx, 182, "SIP/2.0 182", 11, 200), 0);
+	CHECK_EQ_INT(sc_txn_response(&t, done, 200, "SIP/2.0 200", 11, 200), 0);
+	CHECK_EQ_INT(sc_txn_link_lost(&t, 7, 1000), 4);
+	while ((x = sc_txn_timeout(&t, 1000, &pos)) != NULL) {
+		CHECK(x->lost);
+		CHECK(x->key == inv || x->key == ring || x->key == msg_tcp || x->key == msg_1xx);
+		CHECK_EQ_INT(sc_txn_answer(&t, x->key, 503, "SIP/2.0 503", 11, 1000), 0);
+		n++;
+	}
+	CHECK_EQ_INT(n, 4);
+	/* The UDP device's MESSAGE: its repetition goes out again. */
+	CHECK_EQ_INT(sc_txn_request(&t, msg_udp, 1100, &resp, &len), SC_TXN_RETRANS);
+	CHECK(resp == NULL);
+	CHECK(sc_txn_link(&t, msg_udp) == 7);
+	/* The lost ones answer their retransmissions with the 503. */
+	CHECK_EQ_INT(sc_txn_request(&t, inv, 1100, &resp, &len), SC_TXN_RETRANS);
+	CHECK(len == 11 && resp && memcmp(resp, "SIP/2.0 503", 11) == 0);
+	/* Sent again on a new connection: no longer lost. */
+	CHECK_EQ_INT(sc_txn_sent(&t, msg_udp, 9, false, true, NULL, 0, 1200), 0);
+	CHECK_EQ_INT(sc_txn_link_lost(&t, 7, 1300), 0);
+	pos = 0;
+	CHECK(sc_txn_timeout(&t, 1300, &pos) == NULL);
+	sc_txn_free(&t);
+}
+
 /* Which connection a request went out on, so a retransmission can go out
  * again when that connection is gone. */
 static void test_link(void)
@@ -260,16 +315,16 @@ static void test_link(void)
 
 	CHECK_EQ_INT(sc_txn_init(&t), 0);
 	CHECK(sc_txn_link(&t, k) == 0);
-	CHECK_EQ_INT(sc_txn_sent(&t, k, 5, true, NULL, 0, 0), -ENOENT);
+	CHECK_EQ_INT(sc_txn_sent(&t, k, 5, true, false, NULL, 0, 0), -ENOENT);
 	CHECK_EQ_INT(sc_txn_request(&t, k, 0, &resp, &len), SC_TXN_NEW);
 	CHECK(sc_txn_link(&t, k) == 0);
-	CHECK_EQ_INT(sc_txn_sent(&t, k, 5, true, "INVITE", 6, 0), 0);
+	CHECK_EQ_INT(sc_txn_sent(&t, k, 5, true, false, "INVITE", 6, 0), 0);
 	CHECK(sc_txn_link(&t, k) == 5);
 	/* Its connection went: not out any more, the copy kept. */
-	CHECK_EQ_INT(sc_txn_sent(&t, k, 0, true, NULL, 0, 10), 0);
+	CHECK_EQ_INT(sc_txn_sent(&t, k, 0, true, false, NULL, 0, 10), 0);
 	CHECK(sc_txn_link(&t, k) == 0);
 	/* Sent again on a new connection. */
-	CHECK_EQ_INT(sc_txn_sent(&t, k, 9, true, NULL, 0, 20), 0);
+	CHECK_EQ_INT(sc_txn_sent(&t, k, 9, true, false, NULL, 0, 20), 0);
 	CHECK(sc_txn_link(&t, k) == 9);
 	CHECK(sc_txn_link(&t, sc_txn_key(7, SC_STR_LIT("CANCEL"))) == 0);
 	sc_txn_free(&t);
@@ -321,6 +376,7 @@ int main(void)
 	RUN(test_timer_b_f);
 	RUN(test_accepted);
 	RUN(test_answer);
+	RUN(test_link_lost);
 	RUN(test_many);
 	return check_done("relay_txn");
 }
