@@ -16,7 +16,7 @@
 #include "probe/probe.h"
 #include "daemon.h"
 #include "base/version.h"
-#include "platform/platform.h"
+#include "../platform/platform.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_CONFIG 2
