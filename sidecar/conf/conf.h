@@ -71,6 +71,8 @@ struct sc_conf_upstream {
 	unsigned keepalive;         /* seconds; 0 disables keep-alives */
 	unsigned handshake_timeout; /* seconds */
 	bool trusted;
+	unsigned reregister_max;    /* seconds: the longest expiry devices get once a
+				     * replayed REGISTER was challenged (B7) */
 	struct sc_conf_pos pos;
 };
 

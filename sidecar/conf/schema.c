@@ -186,7 +186,7 @@ static const struct table wan_table = TABLE(wan_fields, finish_wan);
 /* ---- upstreams ---- */
 
 enum { U_URI, U_SNI, U_CA, U_VERIFY, U_CERT, U_KEY, U_MINV, U_CIPHERS, U_CONN, U_KEEPALIVE,
-       U_HANDSHAKE, U_TRUSTED };
+       U_HANDSHAKE, U_TRUSTED, U_REREG };
 static const struct field up_fields[] = {
 	[U_URI] = FLD("uri", f_uri, struct sc_conf_upstream, uri, NULL),
 	/* None: the uri's host (finish_upstream). */
@@ -205,6 +205,8 @@ static const struct field up_fields[] = {
 	[U_HANDSHAKE] = FLD("handshake_timeout", f_duration, struct sc_conf_upstream,
 			    handshake_timeout, STR(SC_CONF_HANDSHAKE_DEFAULT) "s"),
 	[U_TRUSTED] = FLD("trusted", f_bool, struct sc_conf_upstream, trusted, "false"),
+	[U_REREG] = FLD("reregister_max", f_duration, struct sc_conf_upstream, reregister_max,
+			"120s"),
 };
 
 static void finish_upstream(struct ld *ld, void *obj, yaml_node_t *n, const struct kv *kv)
@@ -228,6 +230,10 @@ static void finish_upstream(struct ld *ld, void *obj, yaml_node_t *n, const stru
 	check_pair_keys(ld, &kv[U_CERT], &kv[U_KEY], where);
 	if (kv[U_HANDSHAKE].v && u->handshake_timeout == 0)
 		ERR(ld, kv[U_HANDSHAKE].v, "handshake_timeout must be more than 0");
+	/* An expiry of 0 would remove the device's registration. */
+	if (kv[U_REREG].v && u->reregister_max == 0)
+		ERR(ld, kv[U_REREG].v,
+		    "reregister_max must be more than 0 (an expiry of 0 removes a registration)");
 	if (!u->verify) {
 		WARN(ld, kv[U_VERIFY].v,
 		     "verify is off for upstream '%s': anyone on the path can pose as the "

@@ -15,6 +15,7 @@
 #include "core.h"
 #include "inbound.h"
 #include "outbound.h"
+#include "register.h"
 #include "route.h"
 #include "trust.h"
 
@@ -156,56 +157,8 @@ static int apply(const struct sc_sip_msg *m, const struct sc_edits *ed, struct s
 	return rc < 0 ? rc : SC_CORE_FORWARD;
 }
 
-/* Is a REGISTER a removal: "Contact: *", or an expiry of 0 in the Expires
- * header or the Contact's own expires parameter? */
-static bool deregisters(const struct sc_sip_msg *m, const struct sc_sip_addr *contact)
-{
-	const struct sc_sip_hdr *h;
-	sc_str v;
-	int k = -1;
-
-	if (contact->star)
-		return true;
-	if (sc_sip_param_find(contact->params, "expires", &v))
-		return sc_str_eqz(v, "0");
-	h = sc_sip_msg_next(m, SC_HDR_EXPIRES, &k);
-	return h && sc_str_eqz(h->value, "0");
-}
-
-/* Remembers the user part of the To URI and the first Contact URI of a
- * REGISTER, for routing requests to the AOR later (B5); a removal forgets
- * them. */
-static void remember_register(const struct sc_sip_msg *m, struct sc_dev *d)
-{
-	const struct sc_sip_hdr *to, *ct;
-	struct sc_sip_addr a, c;
-	sc_str first;
-	size_t pos = 0;
-	int k = -1, j = -1;
-
-	to = sc_sip_msg_next(m, SC_HDR_TO, &k);
-	ct = sc_sip_msg_next(m, SC_HDR_CONTACT, &j);
-	if (!to || !ct || sc_sip_addr_parse(&a, to->value) < 0 ||
-	    sc_sip_split(ct->value, &pos, &first) != 1 || sc_sip_addr_parse(&c, first) < 0)
-		return;
-	if (deregisters(m, &c)) {
-		d->aor[0] = '\0';
-		d->contact[0] = '\0';
-		return;
-	}
-	if (!a.uri.is_sip || !sc_str_set(a.uri.user) || a.uri.user.n >= sizeof(d->aor) ||
-	    !c.uri.is_sip || c.uri_str.n >= sizeof(d->contact))
-		return;
-	memcpy(d->aor, a.uri.user.p, a.uri.user.n);
-	d->aor[a.uri.user.n] = '\0';
-	memcpy(d->contact, c.uri_str.p, c.uri_str.n);
-	d->contact[c.uri_str.n] = '\0';
-}
-
-/* The transaction key of device request m (outbound.h's branch key mixed
- * with the method, txn.h). */
-static int request_txn(const struct sc_sip_msg *m, const struct sc_dev *dev,
-		       const struct sockaddr *src, uint64_t *key)
+int sc_core_request_key(const struct sc_sip_msg *m, const struct sc_dev *dev,
+			const struct sockaddr *src, uint64_t *key)
 {
 	uint64_t branch = 0;
 	int rc = sc_outbound_key(m, dev->name, src, &branch);
@@ -231,16 +184,16 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, struct sc
 	d->tp = tp;
 	if (m->max_forwards == 0)
 		return sc_core_reply(m, 483, "Too Many Hops", NULL, o);
-	if (sc_str_eqz(m->method, "REGISTER"))
-		remember_register(m, d);
 	if (sc_str_eqz(m->method, "ACK"))
 		return SC_CORE_FORWARD;
-	rc = request_txn(m, dev, src, &key);
+	rc = sc_core_request_key(m, dev, src, &key);
 	if (rc < 0)
 		return rc;
 	rc = sc_txn_request(&c->txns, key, now, &resp, &resp_len);
 	if (rc < 0)
 		return rc;
+	if (rc == SC_TXN_NEW && sc_str_eqz(m->method, "REGISTER"))
+		sc_register_sent(d, m, key, src, tp);
 	if (rc == SC_TXN_NEW)
 		return SC_CORE_FORWARD;
 	c->st.retransmissions++;
@@ -266,7 +219,7 @@ int sc_core_sent(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *d
 
 	if (sc_str_eqz(m->method, "ACK"))
 		return 0;
-	rc = request_txn(m, dev, src, &key);
+	rc = sc_core_request_key(m, dev, src, &key);
 	/* A UDP device repeats a non-INVITE until it hears back (an INVITE
 	 * stops at our 100 Trying). */
 	return rc < 0 ? rc
@@ -285,7 +238,7 @@ int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, struct sc_de
 {
 	const char *name = dev->name;
 	struct sc_edits ed;
-	char via[512], mf[8], rr[512], ct[1024], first[128], second[128];
+	char via[512], mf[8], rr[512], ct[1024], first[128], second[128], cseq[48];
 	int rc;
 
 	o->device = dev;
@@ -293,6 +246,9 @@ int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, struct sc_de
 	rc = sc_outbound_via_add(m, name, src, tp, sc_str_cstr(wan), via, sizeof(via), &ed);
 	if (rc >= 0)
 		rc = max_forwards(m, mf, sizeof(mf), &ed);
+	/* Above a replay of its registration (B7, register.h). */
+	if (rc >= 0 && sc_str_eqz(m->method, "REGISTER") && sc_register_shifted(dev, m))
+		rc = sc_register_cseq(m, (long)dev->reg_shift, cseq, sizeof(cseq), &ed);
 	if (rc >= 0)
 		rc = sc_route_consume(m, c->self, 2, &ed);
 	if (rc >= 0 && creates_dialog(m)) {
@@ -318,7 +274,7 @@ int sc_core_fail(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *d
 		return rc;
 	/* A retransmission of the request gets the same answer (B9); a table
 	 * without room only costs that. */
-	if (request_txn(m, dev, src, &key) == 0)
+	if (sc_core_request_key(m, dev, src, &key) == 0)
 		(void)sc_txn_answer(&c->txns, key, status, o->buf, o->len, now);
 	return rc;
 }
@@ -458,9 +414,13 @@ int sc_core_wan_response(struct sc_core *c, const struct sc_sip_msg *m, uint64_t
 	struct sc_via_token t;
 	struct sc_edits ed;
 	struct sc_dev *dev;
+	char regs[96];
+	uint64_t key;
+	bool reg = sc_str_eqz(m->cseq_method, "REGISTER");
 	int rc;
 
 	sc_edit_init(&ed);
+	o->notice = false;
 	rc = sc_outbound_via_pop(m, &t, &ed);
 	if (rc == -ENOENT || rc == -EBADMSG) {
 		c->st.unknown_txn++;
@@ -486,13 +446,26 @@ int sc_core_wan_response(struct sc_core *c, const struct sc_sip_msg *m, uint64_t
 	o->device = dev;
 	o->dst = t.src;
 	o->tp = t.transport;
-	rc = apply(m, &ed, o);
+	key = sc_txn_key(t.key, m->cseq_method);
+	if (reg && sc_txn_replay(&c->txns, key)) {
+		/* The answer to our replay of its registration (B7): ours. */
+		rc = sc_txn_response(&c->txns, key, m->status, m->buf, m->len, now);
+		o->why = rc < 0 || m->status < 200 ? "a provisional answer to a replayed REGISTER"
+						   : sc_register_replayed(dev, m->status);
+		o->notice = m->status >= 200;
+		return SC_CORE_DROP;
+	}
+	if (reg)
+		rc = sc_register_response(dev, m, regs, sizeof(regs), &ed);
+	if (rc >= 0)
+		rc = apply(m, &ed, o);
 	if (rc < 0)
 		return rc;
 	/* An ACK has no response; everything else must match a transaction
 	 * still in the table (B9). */
-	rc = sc_txn_response(&c->txns, sc_txn_key(t.key, m->cseq_method), m->status, o->buf,
-			     o->len, now);
+	rc = sc_txn_response(&c->txns, key, m->status, o->buf, o->len, now);
+	if (rc == 0 && reg && m->status >= 200 && m->status < 300)
+		sc_register_accepted(dev, key);
 	if (rc == -ENOENT) {
 		c->st.unknown_txn++;
 		o->why = "response for an unknown transaction";
@@ -635,6 +608,7 @@ int sc_core_wan_input(struct sc_core *c, const char *buf, size_t len,
 
 	o->why = NULL;
 	o->malformed = false;
+	o->notice = false;
 	rc = sc_sip_msg_parse(m, buf, len);
 	if (rc < 0) {
 		c->st.malformed++;

@@ -113,6 +113,7 @@ struct sc_core_out {
 	bool malformed;             /* the input did not parse (o->why: how) */
 	bool resend;                /* SUBMIT: a retransmission whose first copy was lost
 				     * with its connection */
+	bool notice;                /* o->why is worth a line at info (a replay's outcome) */
 	const char *why;            /* a drop's or a local answer's reason, for the log */
 };
 
@@ -266,6 +267,11 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
  * transaction) or a negative errno. */
 int sc_core_wan_response(struct sc_core *c, const struct sc_sip_msg *m, uint64_t now,
 			 struct sc_core_out *o);
+
+/* The transaction key of device request m (outbound.h's branch key mixed
+ * with the method, txn.h).  Returns 0 or a negative errno. */
+int sc_core_request_key(const struct sc_sip_msg *m, const struct sc_dev *dev,
+			const struct sockaddr *src, uint64_t *key);
 
 /* A local response (400, 403, 503, ...) to request m, into o.  Returns
  * SC_CORE_REPLY, or SC_CORE_DROP for an ACK (never answered). */

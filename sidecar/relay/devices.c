@@ -8,8 +8,13 @@ void sc_devices_free(struct sc_devices *r)
 {
 	size_t i;
 
-	for (i = 0; r->dev && i < r->ndev; i++)
+	for (i = 0; r->dev && i < r->ndev; i++) {
+		if (!r->dev[i])
+			continue;
+		free(r->dev[i]->reg);
+		free(r->dev[i]->pending);
 		free(r->dev[i]);
+	}
 	for (i = 0; r->up && i < r->nup; i++)
 		free(r->up[i]);
 	free(r->dev);

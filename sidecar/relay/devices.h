@@ -25,6 +25,7 @@ struct sc_up {
 	const struct sc_conf_upstream *conf;    /* its current settings */
 	struct sc_flow *flow;                   /* its shared flow (connection: shared) */
 	struct sc_tls_ctx *ctx;                 /* its TLS client context */
+	bool replay_challenged; /* it challenged a replayed REGISTER (B7): expiries capped */
 };
 
 struct sc_dev {
@@ -38,6 +39,19 @@ struct sc_dev {
 	enum sc_transport tp;                   /* over which transport */
 	char aor[64];        /* the user part of its last REGISTER's To URI */
 	char contact[256];   /* that REGISTER's Contact URI, as the device wrote it */
+	/* B7 (register.h): its registration, the REGISTER waiting for an answer. */
+	char *reg;                              /* the last one the provider accepted */
+	size_t reg_len;
+	struct sc_net_addr reg_src;             /* where it came from */
+	enum sc_transport reg_tp;
+	char reg_callid[128];                   /* its Call-ID ("" when too long) */
+	uint32_t reg_shift;                     /* added to that Call-ID's CSeq upstream */
+	unsigned replays;
+	char *pending;                          /* the REGISTER waiting for an answer */
+	size_t pending_len;
+	uint64_t pending_key;                   /* its transaction */
+	struct sc_net_addr pending_src;
+	enum sc_transport pending_tp;
 };
 
 struct sc_devices {

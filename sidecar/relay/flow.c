@@ -143,6 +143,7 @@ static void drain(struct sc_flow *f)
 {
 	struct sc_flow_pending *p;
 	unsigned ka = f->up->conf->keepalive;
+	bool again = f->was_open;
 
 	f->state = SC_FLOW_OPEN;
 	f->was_open = true;
@@ -155,6 +156,8 @@ static void drain(struct sc_flow *f)
 		f->cbs->send(f->arg, f, p);
 		free(p);
 	}
+	if (again && f->state == SC_FLOW_OPEN && f->cbs->reopened)
+		f->cbs->reopened(f->arg, f);
 }
 
 /* Refuses every queued request with the cause, and new ones for the

@@ -74,6 +74,9 @@ struct sc_flow_cbs {
 	/* A queued request the flow cannot carry: answer it (warning). */
 	void (*refuse)(void *arg, struct sc_flow *f, const struct sc_flow_pending *p,
 		       const char *warning);
+	/* The flow is up again after it had been (B7: registrations are
+	 * replayed on it), once what waited has been sent. */
+	void (*reopened)(void *arg, struct sc_flow *f);
 };
 
 struct sc_flow {

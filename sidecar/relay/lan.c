@@ -5,6 +5,7 @@
 
 #define LOG_TAG "relay"
 #include "../base/log.h"
+#include "replay.h"
 #include "wiring.h"
 
 static struct sc_flow *flow_of(const struct sc_dev *d)
@@ -85,7 +86,31 @@ static void flow_refuse(void *arg, struct sc_flow *f, const struct sc_flow_pendi
 		lan_reply(r, &fr, &r->out);
 }
 
-const struct sc_flow_cbs sc_relay_lan_flow = { .send = flow_send, .refuse = flow_refuse };
+/* A flow is back: each of its devices' registrations goes out again on
+ * it (B7), as the core builds them. */
+static void flow_reopened(void *arg, struct sc_flow *f)
+{
+	struct sc_relay *r = arg;
+	struct sc_core_out *o = &r->out;
+	size_t i;
+
+	for (i = 0; i < r->core.reg.ndev && f->state == SC_FLOW_OPEN; i++) {
+		struct sc_dev *d = r->core.reg.dev[i];
+
+		if (flow_of(d) != f || !d->reg)
+			continue;
+		if (sc_replay_send(&r->core, d, f->link->id, f->link->wan, sc_relay_now(r), o) ==
+			    SC_CORE_FORWARD &&
+		    sc_link_send(f->link, o->buf, o->len) == 0) {
+			sc_flow_sent(f);
+			log_info("device %s: %s", d->name, o->why);
+		}
+	}
+}
+
+const struct sc_flow_cbs sc_relay_lan_flow = { .send = flow_send,
+					       .refuse = flow_refuse,
+					       .reopened = flow_reopened };
 
 /* A device request the core let through: sent, queued or refused as the
  * core plans it with its flow's state. */

@@ -86,6 +86,8 @@ static void link_message(void *arg, struct sc_link *l, const char *buf, size_t l
 	} else if (rc == SC_CORE_DROP) {
 		if (o->malformed)
 			log_warn("from %s: dropped a malformed message (%s)", peer, o->why);
+		else if (o->notice && o->device)
+			log_info("device %s: %s", o->device->name, o->why);
 		else if (o->why)
 			log_debug("from %s: dropped: %s", peer, o->why);
 	} else if (rc == SC_CORE_REPLY) {

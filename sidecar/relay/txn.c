@@ -226,6 +226,24 @@ size_t sc_txn_link_lost(struct sc_txn_table *t, uint64_t link, uint64_t now)
 	return n;
 }
 
+int sc_txn_mark_replay(struct sc_txn_table *t, uint64_t key)
+{
+	struct sc_txn *x = txn_slot(t, key);
+
+	if (!x->key)
+		return -ENOENT;
+	x->replay = true;
+	x->repeats = false;
+	return 0;
+}
+
+bool sc_txn_replay(const struct sc_txn_table *t, uint64_t key)
+{
+	const struct sc_txn *x = txn_slot(t, key);
+
+	return x->key && x->replay;
+}
+
 void sc_txn_end(struct sc_txn_table *t, struct sc_txn *x, uint64_t now)
 {
 	(void)t;

@@ -69,6 +69,7 @@ struct sc_txn {
 	bool repeats;     /* the device repeats the request until it hears back
 			   * (a non-INVITE over UDP) */
 	bool lost;        /* its connection went before a final response */
+	bool replay;      /* the sidecar's own replay of a registration (B7) */
 };
 
 struct sc_txn_table {
@@ -127,6 +128,12 @@ uint64_t sc_txn_link(const struct sc_txn_table *t, uint64_t key);
  * transaction (drop and count it), or -ENOMEM. */
 int sc_txn_response(struct sc_txn_table *t, uint64_t key, int status, const char *buf,
 		    size_t len, uint64_t now);
+
+/* The request of transaction key is the sidecar's own (a replayed
+ * registration, B7): its answers are not the device's, and it is never
+ * repeated by a device.  Returns 0 or -ENOENT. */
+int sc_txn_mark_replay(struct sc_txn_table *t, uint64_t key);
+bool sc_txn_replay(const struct sc_txn_table *t, uint64_t key);
 
 /* Our own answer to the device (our 100 Trying, a 503, a 408), kept for
  * its retransmissions; a final one ends the transaction (COMPLETED).

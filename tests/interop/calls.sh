@@ -25,6 +25,13 @@
 #      [B14]
 #   s  the provider frozen (SIGSTOP on each of its processes): the same,
 #      then SIGCONT [B14]
+#   t  the provider restarts and forgets every registration: the flows
+#      come back, the relay replays each phone's last REGISTER, and both
+#      phones can be called at once, none registering again [B7]
+#   u  a provider that challenges every REGISTER (digest, as carriers do):
+#      the phone registers with its credentials; after a restart the
+#      replay is challenged, the relay says so, and from then on the
+#      phone's own REGISTERs get at most reregister_max (120 s) [B7]
 #
 # usage: tests/interop/calls.sh     (from anywhere; runs from the top)
 # Environment: see lib.sh (SIPSIDECAR, SIPSEND, SC_TEST_CERTS, IT_KEEP...).
@@ -273,6 +280,79 @@ else
 	dead_flow r "its packets dropped both ways (nftables)" drop_on drop_off
 fi
 dead_flow s "kamailio frozen (SIGSTOP)" freeze_on freeze_off
+
+# --- t: a provider restart ------------------------------------------------------
+echo "-- t: the provider restarts and forgets every registration"
+# registered USER...: kamailio has a contact for every USER.
+registered() {
+	for _rg_u in "$@"; do
+		kam_contacts | grep -q "^$_rg_u " || return 1
+	done
+}
+sc_start "$tmp/r.yaml" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" || give_up "t: sipsidecar did not start"
+register t t-reg-a alice "$PA"
+register t t-reg-b bob "$PB"
+check "t: kamailio has alice and bob" registered alice bob
+t_flows=$(flows_opened)
+kam_stop
+kam_start || give_up "t: kamailio did not start again"
+check "t: the restarted kamailio has no registration" not registered alice
+t_up=$(date +%s%N)
+if wait_until 150 flows_back $((t_flows + 2)); then
+	t_back=$(date +%s%N)
+	ok "t: both flows are back $(ms_since "$t_up") ms after kamailio"
+	if wait_until 100 registered alice bob; then
+		t_ms=$(ms_since "$t_back")
+		ok "t: alice and bob are registered again $t_ms ms after their flows came back"
+		check "t: ... within 5 s of the flows' return (B7; it took $t_ms ms)" [ "$t_ms" -le 5000 ]
+	else
+		fail "t: the replayed registrations did not reach kamailio"
+		show "$sc_log" 20
+	fi
+else
+	fail "t: the flows did not come back within 15 s"
+fi
+log_has "t: the relay logs each replay accepted" "$sc_log" \
+	'device phone-a: its registration was replayed on the new flow and accepted'
+t_t0=$(date +%s%N)
+call t t-in-a bob "$PB" alice "$PA" uac-call.xml uas-call.xml
+call t t-in-b alice "$PA" bob "$PB" uac-call.xml uas-call.xml
+echo "t: two calls, $(ms_since "$t_t0") ms, no phone registered again"
+check "t: no phone sent a REGISTER after the restart" \
+	eval '[ "$(grep -c "device phone-[ab] -> .*: REGISTER" "$sc_log")" = 2 ]'
+sc_end t
+
+# --- u: a provider that challenges ------------------------------------------------
+echo "-- u: a provider that challenges every REGISTER"
+# expires_got NAME: the expiry of the 200 phone NAME got (its Contact's).
+expires_got() {
+	sipp_headers "$1" '^SIP/2.0 200' Contact | sed -n 's/.*;expires=\([0-9]*\).*/\1/p' | head -n 1
+}
+kam_stop
+KAM_DEFINE=WITH_AUTH kam_start || give_up "u: kamailio (with auth) did not start"
+sc_start "$tmp/r.yaml" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" || give_up "u: sipsidecar did not start"
+sipp_run u-reg-1 register-auth.xml "$RELAY" -p "$PA" -s alice -au alice -ap secret
+sipp_ok u-reg-1 "u: alice registers with her digest credentials"
+u_exp=$(expires_got u-reg-1)
+check "u: ... for the 3600 s she asked (got ${u_exp:-none})" [ "${u_exp:-0}" -gt 120 ]
+u_flows=$(flows_opened)
+kam_stop
+KAM_DEFINE=WITH_AUTH kam_start || give_up "u: kamailio (with auth) did not start again"
+if wait_until 150 flows_back $((u_flows + 1)) &&
+	wait_until 50 grep -q 'challenged the replay of its registration' "$sc_log"; then
+	ok "u: the replay is challenged, and the relay says why"
+else
+	fail "u: no challenged replay in the relay's log"
+	show "$sc_log" 20
+fi
+sipp_run u-reg-2 register-auth.xml "$RELAY" -p "$PA" -s alice -au alice -ap secret
+sipp_ok u-reg-2 "u: alice's own refresh registers her again"
+u_exp=$(expires_got u-reg-2)
+check "u: ... and she is given at most reregister_max, 120 s (got ${u_exp:-none})" \
+	[ -n "$u_exp" ] && [ "$u_exp" -le 120 ] && [ "$u_exp" -gt 0 ]
+check "u: kamailio has her for its own 3600 s" \
+	eval 'kam_rpc ul.dump | grep -q "Expires: [1-9]"'
+sc_end u
 
 kam_stop
 

@@ -182,7 +182,9 @@ it_certs() {
 # kam_start: starts kamailio on tls:127.0.0.1:$KTLS (picked when unset) from
 # kamailio.cfg and tls.cfg; KAM_EXTRA_LISTEN adds listen lines (selftest.sh),
 # KAM_EDIT is one more sed script for kamailio.cfg and KAM_MEM its memory
-# options (default "-m 32 -M 8"; make bench changes both).
+# options (default "-m 32 -M 8"; make bench changes both); KAM_DEFINE one
+# name defined for kamailio.cfg's #!ifdef (WITH_AUTH: REGISTER needs
+# digest authentication, password "secret").
 # Sets kam_pid and kam_dir; returns 1, with its log, unless the TLS port and
 # the ctl socket are up within 10 s.
 kam_start() {
@@ -201,7 +203,7 @@ kam_start() {
 		-e "s#@REQUIRE_CERT@#$_ks_req#" -e "s#@CLIENT_VERIFY@#${KAM_CLIENT_VERIFY:-yes}#g" \
 		"$IT_DIR/tls.cfg" >"$kam_dir/tls.cfg"
 	# shellcheck disable=SC2086 # KAM_MEM is two options
-	kam_exec "$kam_dir" ${KAM_MEM:--m 32 -M 8}
+	kam_exec "$kam_dir" ${KAM_MEM:--m 32 -M 8} ${KAM_DEFINE:+-A "$KAM_DEFINE"}
 	kam_pid=$!
 	it_track "$kam_pid"
 	if wait_until 100 kam_up; then

@@ -527,6 +527,7 @@ static void test_defaults(void)
 		CHECK_EQ_INT(u->connection, SC_CONN_PER_DEVICE);
 		CHECK_EQ_INT(u->keepalive, 30);
 		CHECK_EQ_INT(u->handshake_timeout, 10);
+		CHECK_EQ_INT(u->reregister_max, 120);
 	}
 	CHECK_EQ_INT(c->ndevices, 1);
 	if (c->ndevices == 1)
@@ -548,6 +549,26 @@ static void test_defaults(void)
 		CHECK_EQ_INT(c->upstreams[0].keepalive, 0);
 	}
 	HAS_WARN(4, 13, "verify is off for upstream 'p'");
+	sc_conf_free(c);
+
+	/* reregister_max (B7): a duration; 0 would remove registrations */
+	CHECK_EQ_INT(load("upstreams:\n"
+			  "  p:\n"
+			  "    uri: sips:sip.example\n"
+			  "    reregister_max: 5m\n"
+			  "devices: [ {name: a, match: 10.0.0.1, upstream: p} ]\n",
+			  &c),
+		     0);
+	if (c)
+		CHECK_EQ_INT(c->upstreams[0].reregister_max, 300);
+	sc_conf_free(c);
+	CHECK(load("upstreams:\n"
+		   "  p:\n"
+		   "    uri: sips:sip.example\n"
+		   "    reregister_max: 0\n"
+		   "devices: [ {name: a, match: 10.0.0.1, upstream: p} ]\n",
+		   &c) != 0);
+	HAS_ERR(4, 21, "reregister_max must be more than 0");
 	sc_conf_free(c);
 
 	/* wan: verify_client defaults the CA bundle too */

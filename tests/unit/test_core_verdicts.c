@@ -33,6 +33,7 @@
 #include "sidecar/relay/core.h"
 #include "sidecar/relay/inbound.h"
 #include "sidecar/relay/outbound.h"
+#include "sidecar/relay/replay.h"
 #include "sidecar/relay/retx.h"
 #include "sidecar/relay/timeout.h"
 #include "sidecar/sip/via.h"
@@ -1466,6 +1467,118 @@ static void test_timeout_link_lost(void)
 	CHECK_EQ_INT(tick(now + 1000, outs, 3), 0);
 }
 
+/* ---- 8. sc_replay_send: B7 ---- */
+
+/* The ATA's REGISTER in Call-ID reg-1@ata: branch, CSeq. */
+static const char *ata_register(const char *branch, int cseq)
+{
+	return sipf("",
+		    "REGISTER sip:sip.provider.example SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 192.168.1.20:5060;branch=%s;rport\r\n"
+		    "From: <sip:4930123456@sip.provider.example>;tag=rg1\r\n"
+		    "To: <sip:4930123456@sip.provider.example>\r\n"
+		    "Call-ID: reg-1@ata\r\n"
+		    "CSeq: %d REGISTER\r\n"
+		    "Contact: <sip:4930123456@192.168.1.20:5060>\r\n"
+		    "Authorization: Digest username=\"4930123456\", nonce=\"n1\", "
+		    "response=\"00112233445566778899aabbccddeeff\"\r\n"
+		    "Expires: 3600\r\n"
+		    "Max-Forwards: 70\r\n",
+		    branch, cseq);
+}
+
+/* The provider's 200 to REGISTER req (a view): its Contact for 3600 s. */
+static const char *register_ok(const struct view *req)
+{
+	static char buf[8192];
+	const char *ok = answer(req, "200 OK");
+	const char *end = strstr(ok, "Content-Length:");
+
+	snprintf(buf, sizeof(buf), "%.*sContact: %.*s;expires=3600\r\n%s", (int)(end - ok), ok,
+		 (int)hdr(req, SC_HDR_CONTACT, 0).n, hdr(req, SC_HDR_CONTACT, 0).p, end);
+	return buf;
+}
+
+/* A flow comes back: the ATA's accepted REGISTER goes out again, as a new
+ * transaction with a higher CSeq and its credentials; the answer is ours.
+ * Its next REGISTER is raised above the replay, and lowered again for it.
+ * A challenged replay caps the expiries its devices get. */
+static void test_replay(void)
+{
+	struct sockaddr_storage ata = addr(ATA_IP, 5060);
+	struct sc_core_link lk1, lk2;
+	static struct view first, replay, next;
+
+	fresh();
+	lk1 = link_of(0x9601, PROVIDER);
+	lk2 = link_of(0x9602, PROVIDER);
+	CHECK_EQ_INT(sc_replay_send(&core, DEV(KITCHEN), 0x9602, WAN, now, &out), SC_CORE_DROP);
+	/* Registered through flow 1. */
+	CHECK_EQ_INT(ata_submits(ata_register("z9hG4bK-rg1", 102), SC_TP_UDP), SC_CORE_SUBMIT);
+	CHECK_EQ_INT(sc_core_forward(&core, &core.msg, DEV(KITCHEN), SA(ata), SC_TP_UDP,
+				     0x9601, WAN, now, &out),
+		     SC_CORE_FORWARD);
+	view(&first, &out);
+	CHECK_STR(hdr(&first, SC_HDR_CSEQ, 0), "102 REGISTER");
+	CHECK_EQ_INT(wan_at(register_ok(&first), &lk1, now), SC_CORE_FORWARD);
+	CHECK(DEV(KITCHEN)->reg != NULL);
+	/* Flow 2: the replay. */
+	CHECK_EQ_INT(sc_replay_send(&core, DEV(KITCHEN), 0x9602, WAN, now, &out), SC_CORE_FORWARD);
+	view(&replay, &out);
+	CHECK_STR(replay.m.method, "REGISTER");
+	CHECK_STR(hdr(&replay, SC_HDR_CSEQ, 0), "103 REGISTER");
+	CHECK_STR(replay.m.call_id, "reg-1@ata");
+	CHECK(has(&replay, "response=\"00112233445566778899aabbccddeeff\""));
+	CHECK(!sc_str_eq(hdr(&replay, SC_HDR_VIA, 0), hdr(&first, SC_HDR_VIA, 0)));
+	/* The same Contact, token and all, on the new flow's address. */
+	CHECK(sc_str_eq(hdr(&replay, SC_HDR_CONTACT, 0), hdr(&first, SC_HDR_CONTACT, 0)));
+	CHECK(contains(hdr(&replay, SC_HDR_CONTACT, 0), ";sc=kitchen-ata~"));
+	/* Its 200 is the sidecar's: nothing for the ATA. */
+	CHECK_EQ_INT(wan_at(register_ok(&replay), &lk2, now), SC_CORE_DROP);
+	CHECK(out.notice);
+	CHECK(out.why && strstr(out.why, "accepted"));
+	/* The ATA's own refresh, CSeq 103 in the same Call-ID, goes out as
+	 * 104, and its 200 comes back to it as 103. */
+	CHECK_EQ_INT(ata_submits(ata_register("z9hG4bK-rg2", 103), SC_TP_UDP), SC_CORE_SUBMIT);
+	CHECK_EQ_INT(sc_core_forward(&core, &core.msg, DEV(KITCHEN), SA(ata), SC_TP_UDP,
+				     0x9602, WAN, now, &out),
+		     SC_CORE_FORWARD);
+	view(&next, &out);
+	CHECK_STR(hdr(&next, SC_HDR_CSEQ, 0), "104 REGISTER");
+	CHECK_EQ_INT(wan_at(register_ok(&next), &lk2, now), SC_CORE_FORWARD);
+	view(&resp, &out);
+	CHECK_STR(hdr(&resp, SC_HDR_CSEQ, 0), "103 REGISTER");
+	CHECK(has(&resp, ";expires=3600\r\n"));
+	/* A challenged replay: from then on, at most reregister_max. */
+	CHECK_EQ_INT(sc_replay_send(&core, DEV(KITCHEN), 0x9602, WAN, now, &out), SC_CORE_FORWARD);
+	view(&replay, &out);
+	CHECK_STR(hdr(&replay, SC_HDR_CSEQ, 0), "105 REGISTER");
+	CHECK_EQ_INT(wan_at(answer(&replay, "401 Unauthorized"), &lk2, now), SC_CORE_DROP);
+	CHECK(out.notice && strstr(out.why, "challenged"));
+	CHECK(UP(PROVIDER)->replay_challenged);
+	CHECK_EQ_INT(ata_submits(ata_register("z9hG4bK-rg3", 104), SC_TP_UDP), SC_CORE_SUBMIT);
+	CHECK_EQ_INT(sc_core_forward(&core, &core.msg, DEV(KITCHEN), SA(ata), SC_TP_UDP,
+				     0x9602, WAN, now, &out),
+		     SC_CORE_FORWARD);
+	view(&next, &out);
+	CHECK_STR(hdr(&next, SC_HDR_CSEQ, 0), "106 REGISTER");
+	CHECK_EQ_INT(wan_at(register_ok(&next), &lk2, now), SC_CORE_FORWARD);
+	view(&resp, &out);
+	CHECK_STR(hdr(&resp, SC_HDR_CSEQ, 0), "104 REGISTER");
+	CHECK(has(&resp, ";expires=120\r\n"));
+	/* A replay whose link is lost or unanswered gets no 503/408 to the
+	 * ATA: it is the sidecar's. */
+	CHECK_EQ_INT(sc_replay_send(&core, DEV(KITCHEN), 0x9603, WAN, now, &out), SC_CORE_FORWARD);
+	close_link(0x9603);
+	sc_core_link_lost(&core, 0x9603, now);
+	{
+		static struct sc_core_out outs[2];
+
+		CHECK_EQ_INT(tick(now, outs, 2), 0);
+		CHECK_EQ_INT(tick(now + SC_TXN_TIMER_B_MS, outs, 2), 0);
+	}
+}
+
 int main(void)
 {
 	conf = load();
@@ -1494,6 +1607,7 @@ int main(void)
 	RUN(test_timeout_timer_c);
 	RUN(test_timeout_timer_b_f);
 	RUN(test_timeout_link_lost);
+	RUN(test_replay);
 	if (core_ready)
 		sc_core_free(&core);
 	sc_conf_free(conf);
