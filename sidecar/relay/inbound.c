@@ -9,11 +9,13 @@
 
 #define BRANCH_PREFIX "z9hG4bK-sci"
 
-/* The branch key of our Via for provider request m on link: derived from
- * the provider's transaction, so its retransmissions, its CANCEL and the
- * ACK of a non-2xx response get the same one. */
-static int branch_key(const struct sc_sip_msg *m, uint64_t link, const struct sc_sip_hdr **h,
-		      uint64_t *key)
+/* The branch key of our Via for provider request m: derived from the
+ * provider's transaction (its branch and sent-by), so its retransmissions,
+ * its CANCEL and the ACK of a non-2xx response get the same one, even
+ * when they come on another connection than the INVITE (with per-device
+ * flows sharing one alias, a provider may pick any of them).  The link is
+ * named apart (sc-l), only to send the device's response back on it. */
+static int branch_key(const struct sc_sip_msg *m, const struct sc_sip_hdr **h, uint64_t *key)
 {
 	struct sc_sip_via v;
 	sc_str top;
@@ -21,7 +23,7 @@ static int branch_key(const struct sc_sip_msg *m, uint64_t link, const struct sc
 
 	if (sc_sip_via_top(m, h, &pos, &top, &v) < 0)
 		return -EBADMSG;
-	*key = sc_sip_via_txn_hash(sc_str_hash_u64(SC_STR_HASH_INIT, link), m, &v, top);
+	*key = sc_sip_via_txn_hash(SC_STR_HASH_INIT, m, &v, top);
 	return 0;
 }
 
@@ -33,7 +35,7 @@ int sc_inbound_via_add(const struct sc_sip_msg *m, uint64_t link, enum sc_transp
 	uint64_t key;
 	int n;
 
-	if (branch_key(m, link, &h, &key) < 0)
+	if (branch_key(m, &h, &key) < 0)
 		return -EBADMSG;
 	if (key_out)
 		*key_out = key;

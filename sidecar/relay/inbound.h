@@ -5,9 +5,9 @@
  * so the device answers to the sidecar, with a parameter "sc-l=" naming the
  * TLS connection the request came in on: the response goes back on exactly
  * that connection.  The branch is derived from the provider's transaction
- * (its top Via branch) and the connection, so a retransmission, a CANCEL or
- * an ACK to a non-2xx response gets the branch of the INVITE they belong to,
- * as the device expects.
+ * (its top Via branch and sent-by) only, so a retransmission, a CANCEL or an
+ * ACK to a non-2xx response gets the branch of the INVITE they belong to,
+ * as the device expects, on whichever connection it comes.
  */
 #ifndef SC_RELAY_INBOUND_H
 #define SC_RELAY_INBOUND_H

@@ -1467,6 +1467,30 @@ static void test_timeout_link_lost(void)
 	CHECK_EQ_INT(tick(now + 1000, outs, 3), 0);
 }
 
+/* Issue item: the provider's CANCEL (or the ACK of a non-2xx) comes on
+ * another flow than its INVITE: the ATA still gets the INVITE's branch, so
+ * its transaction matches; the response goes back on the CANCEL's own
+ * connection. */
+static void test_cancel_on_another_flow(void)
+{
+	static struct view inv;
+	struct sc_sip_via a, b;
+
+	fresh();
+	provider_calls_ata("INVITE", "z9hG4bK-xflow", 0x9701);
+	inv = fwd;
+	CHECK_EQ_INT(sc_sip_msg_parse(&inv.m, inv.text, inv.len), 0);
+	provider_calls_ata("CANCEL", "z9hG4bK-xflow", 0x9702);
+	CHECK_EQ_INT(sc_sip_via_parse(&a, hdr(&inv, SC_HDR_VIA, 0)), 0);
+	CHECK_EQ_INT(sc_sip_via_parse(&b, hdr(&fwd, SC_HDR_VIA, 0)), 0);
+	CHECK(sc_str_eq(a.branch, b.branch));
+	CHECK(contains(hdr(&inv, SC_HDR_VIA, 0), ";sc-l=0000000000009701"));
+	CHECK(contains(hdr(&fwd, SC_HDR_VIA, 0), ";sc-l=0000000000009702"));
+	provider_calls_ata("ACK", "z9hG4bK-xflow", 0x9703);
+	CHECK_EQ_INT(sc_sip_via_parse(&b, hdr(&fwd, SC_HDR_VIA, 0)), 0);
+	CHECK(sc_str_eq(a.branch, b.branch));
+}
+
 /* ---- 8. sc_replay_send: B7 ---- */
 
 /* The ATA's REGISTER in Call-ID reg-1@ata: branch, CSeq. */
@@ -1608,6 +1632,7 @@ int main(void)
 	RUN(test_timeout_timer_b_f);
 	RUN(test_timeout_link_lost);
 	RUN(test_replay);
+	RUN(test_cancel_on_another_flow);
 	if (core_ready)
 		sc_core_free(&core);
 	sc_conf_free(conf);
