@@ -153,7 +153,7 @@ int sc_contact_rewrite(const struct sc_sip_msg *m, const char *device, sc_str wa
 {
 	const struct sc_sip_hdr *h;
 	struct sc_sip_addr a;
-	sc_str v;
+	sc_str v, gr, grspan;
 	size_t pos;
 	int i = -1, count = 0, rc;
 
@@ -162,7 +162,9 @@ int sc_contact_rewrite(const struct sc_sip_msg *m, const char *device, sc_str wa
 		while ((rc = sc_sip_split(h->value, &pos, &v)) == 1) {
 			if (sc_sip_addr_parse(&a, v) < 0)
 				return -EBADMSG;
-			if (a.star || !a.uri.is_sip)
+			/* A GRUU (RFC 5627) already routes through the
+			 * provider to this device: it stays as it is. */
+			if (a.star || !a.uri.is_sip || uri_param(&a.uri, "gr", &gr, &grspan))
 				continue;
 			rc = rewrite_one(m, &a, device, wan, &scratch, &cap, ed);
 			if (rc < 0)

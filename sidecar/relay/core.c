@@ -118,12 +118,13 @@ static bool creates_dialog(const struct sc_sip_msg *m)
 
 /* Does this message's Contact name where the device wants its dialog or
  * registration to be reached (B4)?  REGISTER and the requests that create
- * or refresh a dialog's target, and their provisional and 2xx responses.
- * A 3xx Contact names somewhere else entirely and is left alone. */
+ * or refresh a dialog's target, OPTIONS (whose Contact a provider may use
+ * to reach the device), and their provisional and 2xx responses.  A 3xx
+ * Contact names somewhere else entirely and is left alone. */
 static bool contact_is_target(const struct sc_sip_msg *m)
 {
 	static const char *const methods[] = { "REGISTER", "INVITE", "SUBSCRIBE", "REFER",
-					       "NOTIFY",   "UPDATE" };
+					       "NOTIFY",   "UPDATE", "OPTIONS" };
 	if (!m->is_request && m->status >= 300)
 		return false;
 	return method_in(m->is_request ? m->method : m->cseq_method, methods,

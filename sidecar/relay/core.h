@@ -208,9 +208,9 @@ int sc_core_lan_request(struct sc_core *c, const struct sc_sip_msg *m, struct sc
 
 /* The request as the provider gets it (B3, B4): our Via with sent-by wan,
  * Max-Forwards decremented, our Routes consumed, double Record-Route on
- * dialog-creating requests, Contacts of REGISTER and of requests that set
- * a dialog's target (INVITE, SUBSCRIBE, REFER, NOTIFY, UPDATE) rewritten
- * to wan.  Returns SC_CORE_FORWARD or a negative errno. */
+ * dialog-creating requests, Contacts of REGISTER, of OPTIONS and of
+ * requests that set a dialog's target (INVITE, SUBSCRIBE, REFER, NOTIFY,
+ * UPDATE) rewritten to wan (a GRUU is left as it is).  Returns SC_CORE_FORWARD or a negative errno. */
 int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, struct sc_dev *dev,
 		     const struct sockaddr *src, enum sc_transport tp, const char *wan,
 		     struct sc_core_out *o);

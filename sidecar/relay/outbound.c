@@ -60,7 +60,10 @@ int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
 				   sizeof(tok));
 	if (tn < 0)
 		return tn;
-	n = snprintf(scratch, cap, "Via: SIP/2.0/TLS %.*s;branch=z9hG4bK-sc%016llx;sc=%.*s%c\r\n",
+	/* rport (RFC 3581) and alias (RFC 5923): the provider answers, and
+	 * sends its own requests, over this very connection. */
+	n = snprintf(scratch, cap,
+		     "Via: SIP/2.0/TLS %.*s;branch=z9hG4bK-sc%016llx;rport;alias;sc=%.*s%c\r\n",
 		     (int)sent_by.n, sent_by.p, (unsigned long long)key, tn, tok,
 		     transport == SC_TP_TCP ? 't' : 'u');
 	if (n < 0 || (size_t)n >= cap)

@@ -4,7 +4,9 @@
  * provider answers over TLS to the sidecar; the device's own Via stays below
  * it byte for byte.  The branch is derived from the device's transaction
  * (RFC 3261 §16.11), so a retransmission, a CANCEL or an ACK to a non-2xx
- * response gets the branch of the request it belongs to.  A parameter
+ * response gets the branch of the request it belongs to.  It carries rport
+ * (RFC 3581) and alias (RFC 5923), so the provider answers and sends its
+ * own requests over the same connection.  A parameter
  * "sc=DEVICE~HEX(address:port)~u|t" says where the request came from on the
  * LAN, so a response finds its way back without any state: popping our Via
  * gives the device, its address and transport.

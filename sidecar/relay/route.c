@@ -3,13 +3,41 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../net/addr.h"
 #include "../sip/addr.h"
 #include "route.h"
 
+/* Does URI u name host:port self?  A URI without a port means 5060 (5061
+ * for sips: or transport=tls, RFC 3263 §4.2), as does self without one;
+ * host names compare in any case, IPv6 without its brackets. */
+static bool names(const struct sc_sip_uri *u, const char *self)
+{
+	char want[256], host[256];
+	uint16_t port = 0, uport = u->portnum;
+	bool br;
+	sc_str h = u->host, tr;
+
+	if (sc_net_hostport_split(self, strlen(self), want, sizeof(want), &port, &br) < 0)
+		return false;
+	if (u->is_ipv6 && h.n >= 2) {
+		h.p++;
+		h.n -= 2;
+	}
+	if (h.n >= sizeof(host))
+		return false;
+	memcpy(host, h.p, h.n);
+	host[h.n] = '\0';
+	if (!uport)
+		uport = sc_str_caseeqz(u->scheme, "sips") ||
+				(sc_sip_param_find(u->params, "transport", &tr) &&
+				 sc_str_caseeqz(tr, "tls"))
+			? 5061
+			: 5060;
+	return sc_str_caseeqz(sc_str_cstr(host), want) && uport == (port ? port : 5060);
+}
+
 static int route_is_self(const struct sc_sip_addr *a, const char *const *self, size_t nself)
 {
-	const char *end;
-	sc_str hp;
 	size_t i;
 	sc_str v;
 
@@ -17,10 +45,8 @@ static int route_is_self(const struct sc_sip_addr *a, const char *const *self, s
 		return 0;
 	if (sc_sip_param_find(a->uri.params, "sc-rr", &v))
 		return 1;
-	end = sc_str_set(a->uri.port) ? a->uri.port.p + a->uri.port.n : a->uri.host.p + a->uri.host.n;
-	hp = sc_str_make(a->uri.host.p, (size_t)(end - a->uri.host.p));
 	for (i = 0; i < nself; i++)
-		if (sc_str_caseeqz(hp, self[i]))
+		if (names(&a->uri, self[i]))
 			return 1;
 	return 0;
 }

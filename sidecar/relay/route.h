@@ -18,8 +18,9 @@
 
 /* Adds the edits that remove the Route entries at the top of m that point
  * at the sidecar: those carrying "sc-rr", and those whose host[:port] is
- * one of the nself strings in self (as written in the URI, e.g.
- * "192.168.1.1:5060"; a URI without a port matches an entry without one).
+ * one of the nself "host:port" strings in self (e.g. "192.168.1.1:5060",
+ * or lan.advertise's name with the port; a URI without a port means 5060,
+ * or 5061 for sips: and transport=tls).
  * Stops at the first Route entry that is not ours.  Returns the number of
  * entries removed, -EBADMSG when a Route does not parse, -ENOSPC. */
 int sc_route_consume(const struct sc_sip_msg *m, const char *const *self, size_t nself,

@@ -774,8 +774,9 @@ static void test_contact_rewritten_only_where_it_is_a_target(void)
 	CHECK_STR(contact_sent("REFER", ";tag=as1f2e3d4c"), ATA_CONTACT_OURS);
 	CHECK_STR(contact_sent("NOTIFY", ";tag=as1f2e3d4c"), ATA_CONTACT_OURS);
 	CHECK_STR(contact_sent("UPDATE", ";tag=as1f2e3d4c"), ATA_CONTACT_OURS);
+	/* OPTIONS: a provider may use its Contact to reach the device. */
+	CHECK_STR(contact_sent("OPTIONS", ""), ATA_CONTACT_OURS);
 	/* Elsewhere the Contact names no target and goes as it came. */
-	CHECK_STR(contact_sent("OPTIONS", ""), ATA_CONTACT);
 	CHECK_STR(contact_sent("MESSAGE", ""), ATA_CONTACT);
 	CHECK_STR(contact_sent("BYE", ";tag=as1f2e3d4c"), ATA_CONTACT);
 	CHECK_STR(contact_sent("INFO", ";tag=as1f2e3d4c"), ATA_CONTACT);
@@ -817,6 +818,14 @@ static void test_routes_to_us_consumed(void)
 	/* An outbound proxy preloaded by the device: our LAN address. */
 	record_routed("INVITE", "", "Route: <sip:" LAN ";lr>\r\n");
 	CHECK_EQ_INT(nhdr(&fwd, SC_HDR_ROUTE), 0);
+	/* ... without a port (5060, ours): ours too. */
+	record_routed("INVITE", "", "Route: <sip:192.168.1.1;lr>\r\n");
+	CHECK_EQ_INT(nhdr(&fwd, SC_HDR_ROUTE), 0);
+	/* ... but another port, or 5061 by sips:, is someone else. */
+	record_routed("INVITE", "", "Route: <sip:192.168.1.1:5080;lr>\r\n");
+	CHECK_EQ_INT(nhdr(&fwd, SC_HDR_ROUTE), 1);
+	record_routed("INVITE", "", "Route: <sips:192.168.1.1;lr>\r\n");
+	CHECK_EQ_INT(nhdr(&fwd, SC_HDR_ROUTE), 1);
 	/* Someone else's Route at the top is left alone, and so is ours
 	 * after it. */
 	record_routed("BYE", ";tag=as1f2e3d4c",
@@ -1766,9 +1775,13 @@ static void test_device_response_contact_only_where_it_is_a_target(void)
 	CHECK_STR(contact_answered("INVITE", "302 Moved Temporarily", "<sip:+4930555123@sip.provider.example>"),
 		  "<sip:+4930555123@sip.provider.example>");
 	CHECK_STR(contact_answered("INVITE", "486 Busy Here", ATA_CONTACT), ATA_CONTACT);
+	CHECK_STR(contact_answered("OPTIONS", "200 OK", ATA_CONTACT), ATA_CONTACT_OURS);
 	/* A response to a request that sets no target. */
-	CHECK_STR(contact_answered("OPTIONS", "200 OK", ATA_CONTACT), ATA_CONTACT);
 	CHECK_STR(contact_answered("MESSAGE", "200 OK", ATA_CONTACT), ATA_CONTACT);
+	/* A GRUU routes through the provider already: kept (RFC 5627). */
+	CHECK_STR(contact_answered("INVITE", "200 OK",
+				   "<sip:4930123456@sip.provider.example;gr=urn:uuid:f81d4fae>"),
+		  "<sip:4930123456@sip.provider.example;gr=urn:uuid:f81d4fae>");
 }
 
 /* ---- B10: local failures ---- */
