@@ -306,15 +306,24 @@ int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, struct s
 	return rc < 0 ? rc : apply(m, &ed, o);
 }
 
-/* Where on the LAN a request for device dev goes: where the device last
- * sent from (that is where a device behind NAT or with a moving port can
- * be reached), else the address in its Contact when the device's match
- * covers it, else its static address. */
+/* Where on the LAN a request for device dev goes: for a Contact token,
+ * where that Contact was registered from (register.h: its line); else
+ * where the device last sent from (that is where a device behind NAT or
+ * with a moving port can be reached), else the address in its Contact when
+ * the device's match covers it, else its static address. */
 static int lan_destination(const struct sc_dev *d, const struct sc_contact_token *tok,
 			   struct sc_core_out *o)
 {
 	const struct sc_conf_device *cd = d->conf;
+	const struct sc_dev_line *l = tok ? sc_register_line(d, tok->hostport) : NULL;
 
+	/* The Contact addressed, where it registered from (a two-line ATA:
+	 * line 1 rings line 1). */
+	if (l) {
+		o->dst = l->src;
+		o->tp = l->tp;
+		return 0;
+	}
 	if (d->seen) {
 		o->dst = d->src;
 		o->tp = d->tp;

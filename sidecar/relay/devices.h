@@ -20,6 +20,18 @@
 struct sc_flow;
 struct sc_tls_ctx;
 
+/* How many registered Contacts of one device are remembered with their
+ * source (a two-line ATA registers two from two ports). */
+#define SC_DEV_LINES 4
+
+/* A Contact a device registered, and where its REGISTER came from: a
+ * request for that Contact goes there. */
+struct sc_dev_line {
+	char hostport[128];      /* the Contact's host[:port] as written ("" unused) */
+	struct sc_net_addr src;
+	enum sc_transport tp;
+};
+
 struct sc_up {
 	const char *name;                       /* the settings' own string */
 	const struct sc_conf_upstream *conf;    /* its current settings */
@@ -39,6 +51,8 @@ struct sc_dev {
 	enum sc_transport tp;                   /* over which transport */
 	char aor[64];        /* the user part of its last REGISTER's To URI */
 	char contact[256];   /* that REGISTER's Contact URI, as the device wrote it */
+	struct sc_dev_line lines[SC_DEV_LINES]; /* each registered Contact's source */
+	unsigned next_line;                     /* the one to reuse when all are taken */
 	/* B7 (register.h): its registration, the REGISTER waiting for an answer. */
 	char *reg;                              /* the last one the provider accepted */
 	size_t reg_len;

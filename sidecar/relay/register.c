@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../sip/uri.h"
 #include "../sip/via.h"
@@ -51,12 +52,70 @@ static void remember(struct sc_dev *d, const struct sc_sip_msg *m)
 	d->contact[c.uri_str.n] = '\0';
 }
 
+const struct sc_dev_line *sc_register_line(const struct sc_dev *d, const char *hostport)
+{
+	size_t i;
+
+	for (i = 0; i < SC_DEV_LINES; i++)
+		if (d->lines[i].hostport[0] && strcasecmp(d->lines[i].hostport, hostport) == 0)
+			return &d->lines[i];
+	return NULL;
+}
+
+/* Each Contact of the REGISTER, with where it came from: a request for
+ * that Contact goes there (B5; a two-line ATA on one address registers
+ * each line from its own port).  A removal forgets the line. */
+static void lines(struct sc_dev *d, const struct sc_sip_msg *m, const struct sockaddr *src,
+		  enum sc_transport tp)
+{
+	const struct sc_sip_hdr *h;
+	struct sc_sip_addr a;
+	struct sc_dev_line *l;
+	sc_str one, hp;
+	size_t pos, i;
+	int k = -1;
+
+	while ((h = sc_sip_msg_next(m, SC_HDR_CONTACT, &k)) != NULL) {
+		pos = 0;
+		while (sc_sip_split(h->value, &pos, &one) == 1) {
+			if (sc_sip_addr_parse(&a, one) < 0 || a.star) {
+				memset(d->lines, 0, sizeof(d->lines));
+				return;
+			}
+			if (!a.uri.is_sip)
+				continue;
+			hp = sc_str_make(a.uri.host.p,
+					 (size_t)((sc_str_set(a.uri.port) ? a.uri.port.p + a.uri.port.n
+									  : a.uri.host.p + a.uri.host.n) -
+						  a.uri.host.p));
+			if (hp.n >= sizeof(d->lines[0].hostport))
+				continue;
+			for (i = 0, l = NULL; i < SC_DEV_LINES && !l; i++)
+				if (d->lines[i].hostport[0] && strlen(d->lines[i].hostport) == hp.n &&
+				    strncasecmp(d->lines[i].hostport, hp.p, hp.n) == 0)
+					l = &d->lines[i];
+			for (i = 0; i < SC_DEV_LINES && !l; i++)
+				if (!d->lines[i].hostport[0])
+					l = &d->lines[i];
+			if (!l)
+				l = &d->lines[d->next_line++ % SC_DEV_LINES];
+			memset(l, 0, sizeof(*l));
+			if (sc_register_removes(m, &a))
+				continue;
+			memcpy(l->hostport, hp.p, hp.n);
+			sc_net_addr_copy(&l->src.ss, &l->src.len, src);
+			l->tp = tp;
+		}
+	}
+}
+
 void sc_register_sent(struct sc_dev *d, const struct sc_sip_msg *m, uint64_t key,
 		      const struct sockaddr *src, enum sc_transport tp)
 {
 	char *copy;
 
 	remember(d, m);
+	lines(d, m, src, tp);
 	/* A copy only costs a retransmission's worth of memory, once per
 	 * REGISTER; without room the replay keeps the older one. */
 	copy = malloc(m->len ? m->len : 1);

@@ -36,9 +36,13 @@ bool sc_register_removes(const struct sc_sip_msg *m, const struct sc_sip_addr *c
 
 /* A REGISTER from device d (transaction key key, from src over tp):
  * remembers its AOR and first Contact for routing (B5; a removal forgets
- * them), and keeps a copy until the provider answers it. */
+ * them), where each of its Contacts registered from (a line), and keeps a
+ * copy until the provider answers it. */
 void sc_register_sent(struct sc_dev *d, const struct sc_sip_msg *m, uint64_t key,
 		      const struct sockaddr *src, enum sc_transport tp);
+
+/* The line of d whose Contact is host[:port] hostport, or NULL. */
+const struct sc_dev_line *sc_register_line(const struct sc_dev *d, const char *hostport);
 
 /* The provider accepted the REGISTER of transaction key: it is now d's
  * registration (or, a removal, d has none). */

@@ -1377,8 +1377,7 @@ static void test_wan_request_goes_to_last_source(void)
 
 	fresh();
 	lk = link_of(0x55, "provider", true);
-	register_ata();
-	/* The ATA's NAT binding moved: it is reached where it last sent from. */
+	/* Not registered: the ATA is reached where it last sent from. */
 	CHECK_EQ_INT(device_sends(ata_invite("OPTIONS", "70"), &moved, SC_TP_UDP), SC_CORE_FORWARD);
 	CHECK(DEV(KITCHEN)->seen);
 	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
@@ -1387,6 +1386,68 @@ static void test_wan_request_goes_to_last_source(void)
 				    &lk),
 		     SC_CORE_FORWARD);
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5070");
+	/* Registered: a request for its Contact goes where that Contact
+	 * registered from, whatever the ATA sent from since ... */
+	register_ata();
+	CHECK_EQ_INT(device_sends(ata_invite("INFO", "70"), &moved, SC_TP_UDP), SC_CORE_FORWARD);
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
+						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~",
+						     ""),
+				    &lk),
+		     SC_CORE_FORWARD);
+	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5060");
+	/* ... until it registers that Contact from elsewhere (its NAT binding
+	 * moved). */
+	CHECK_EQ_INT(device_sends(ata_register("z9hG4bK-moved", 61373), &moved, SC_TP_UDP),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
+						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~",
+						     ""),
+				    &lk),
+		     SC_CORE_FORWARD);
+	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5070");
+}
+
+/* A two-line ATA on one address registers line 1 (Contact :5060) from port
+ * 5060 and line 2 (Contact :5062) from port 5062: a call for line 1 rings
+ * line 1 even when line 2 spoke last. */
+static void test_wan_request_two_lines(void)
+{
+	struct sockaddr_storage line1 = addr("192.168.1.20", 5060);
+	struct sockaddr_storage line2 = addr("192.168.1.20", 5062);
+	struct sc_core_link lk;
+	static char reg2[4096];
+	const char *r;
+
+	fresh();
+	lk = link_of(0x56, "provider", true);
+	CHECK_EQ_INT(device_sends(ata_register("z9hG4bK-l1", 1), &line1, SC_TP_UDP), SC_CORE_FORWARD);
+	r = ata_register("z9hG4bK-l2", 1);
+	CHECK(strlen(r) < sizeof(reg2));
+	snprintf(reg2, sizeof(reg2), "%s", r);
+	/* Line 2: its own user and Contact port. */
+	{
+		char *p;
+
+		while ((p = strstr(reg2, "192.168.1.20:5060")) != NULL)
+			memcpy(p, "192.168.1.20:5062", 17);
+		while ((p = strstr(reg2, "4930123456")) != NULL)
+			memcpy(p, "4930123457", 10);
+	}
+	CHECK_EQ_INT(device_sends(reg2, &line2, SC_TP_UDP), SC_CORE_FORWARD);
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
+						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~",
+						     ""),
+				    &lk),
+		     SC_CORE_FORWARD);
+	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5060");
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
+						     "sip:4930123457@" WAN ";transport=tls;sc=kitchen-ata~"
+						     "3139322e3136382e312e32303a35303632~", /* 192.168.1.20:5062 */
+						     ""),
+				    &lk),
+		     SC_CORE_FORWARD);
+	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5062");
 }
 
 /* A REGISTER that removes the binding ("Contact: *" with Expires: 0, or
@@ -1919,6 +1980,7 @@ int main(void)
 	RUN(test_tcp_hop_via_names_tcp_listener);
 	RUN(test_wan_request_tcp_token_device_not_seen);
 	RUN(test_wan_request_goes_to_last_source);
+	RUN(test_wan_request_two_lines);
 	RUN(test_wan_request_by_aor);
 	RUN(test_deregister_forgets_aor);
 	RUN(test_contact_expires_overrides_header);

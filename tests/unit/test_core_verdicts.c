@@ -1179,15 +1179,16 @@ static void test_wan_ack_and_tcp_not_repeated(void)
 	CHECK_EQ_INT(out.tp, SC_TP_TCP);
 	CHECK_EQ_INT(core.retx.n, 0);
 	CHECK_EQ_INT(retx_at(now + 500, NULL), 0);
-	/* The same device over UDP: repeated. */
+	/* The same Contact registered over UDP: repeated. */
 	snom = addr("192.168.1.70", 5060);
-	CHECK_EQ_INT(lan(sip("OPTIONS sip:sip.provider.example SIP/2.0\r\n"
-			     "Via: SIP/2.0/UDP 192.168.1.70:5060;branch=z9hG4bK-snomopt\r\n"
+	CHECK_EQ_INT(lan(sip("REGISTER sip:sip.provider.example SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP 192.168.1.70:5060;branch=z9hG4bK-snomreg2\r\n"
 			     "From: <sip:1005@sip.provider.example>;tag=s2\r\n"
-			     "To: <sip:sip.provider.example>\r\n"
-			     "Call-ID: snomopt@192.168.1.70\r\n"
-			     "CSeq: 1 OPTIONS\r\n"
-			     "Max-Forwards: 70\r\n",
+			     "To: <sip:1005@sip.provider.example>\r\n"
+			     "Call-ID: snomreg@192.168.1.70\r\n"
+			     "CSeq: 2 REGISTER\r\n"
+			     "Max-Forwards: 70\r\n"
+			     "Contact: <sip:1005@192.168.1.70:3052>\r\n",
 			     ""),
 			 &snom, SC_TP_UDP),
 		     SC_CORE_SUBMIT);
