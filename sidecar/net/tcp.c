@@ -142,6 +142,42 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read);
 }
 
+static void connected(uv_connect_t *req, int status)
+{
+	struct sc_tcp_conn *c = req->data;
+
+	if (c->closing)
+		return;
+	if (status < 0) {
+		c->t->cbs.on_broken(c->t->arg, c, status);
+		sc_tcp_conn_close(c);
+		return;
+	}
+	uv_tcp_nodelay(&c->h, 1);
+	uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read);
+}
+
+struct sc_tcp_conn *sc_tcp_connect(struct sc_tcp *t, const struct sockaddr *sa, void *data)
+{
+	struct sc_tcp_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->t = t;
+	c->data = data;
+	uv_tcp_init(t->loop, &c->h);
+	c->h.data = c;
+	c->connect.data = c;
+	sc_net_addr_copy(&c->peer.ss, &c->peer.len, sa);
+	if (uv_tcp_connect(&c->connect, &c->h, sa, connected) < 0) {
+		uv_close((uv_handle_t *)&c->h, conn_closed);
+		return NULL;
+	}
+	c->next = t->conns;
+	t->conns = c;
+	return c;
+}
+
 int sc_tcp_listen(struct sc_tcp *t, const struct sockaddr *sa)
 {
 	uv_tcp_t *h;

@@ -1,7 +1,9 @@
-/* The LAN's TCP side: listeners from lan.listen and the connections devices
- * open to them (the sidecar never connects to a device).  Bytes in are
- * framed into whole SIP messages (stream.h), CRLFCRLF pings answered with a
- * CRLF; everything else goes to the owner's callbacks, which decide. */
+/* The LAN's TCP side: listeners from lan.listen, the connections devices
+ * open to them, and those the sidecar opens to a device whose own has
+ * closed (RFC 3261 §18.2.2: a request goes over a new connection to the
+ * device's address).  Bytes in are framed into whole SIP messages
+ * (stream.h), CRLFCRLF pings answered with a CRLF; everything else goes to
+ * the owner's callbacks, which decide. */
 #ifndef SC_NET_TCP_H
 #define SC_NET_TCP_H
 
@@ -22,6 +24,7 @@ struct sc_tcp_conn {
 	struct sc_net_addr peer;
 	void *data;          /* the owner's (the device it belongs to) */
 	bool closing;
+	uv_connect_t connect; /* ours to a device: while it connects */
 	struct sc_stream_rx rx;
 };
 
@@ -31,7 +34,8 @@ struct sc_tcp_cbs {
 	/* One whole message. */
 	void (*on_message)(void *arg, struct sc_tcp_conn *c, const char *buf, size_t len);
 	/* The stream cannot be framed (-EBADMSG) or carries a message over the
-	 * limit (-EMSGSIZE); the connection is closed after this. */
+	 * limit (-EMSGSIZE), or (a libuv error) a connection of ours to a
+	 * device could not be made; the connection is closed after this. */
 	void (*on_broken)(void *arg, struct sc_tcp_conn *c, int err);
 };
 
@@ -60,6 +64,11 @@ int sc_tcp_listen(struct sc_tcp *t, const struct sockaddr *sa);
 void sc_tcp_send(struct sc_tcp_conn *c, const char *buf, size_t len);
 
 void sc_tcp_conn_close(struct sc_tcp_conn *c);
+
+/* Opens a connection to a device at sa, for data; what is sent on it
+ * meanwhile waits until it is up.  A connection that cannot be made is
+ * closed (on_broken with the libuv error).  Returns it, or NULL. */
+struct sc_tcp_conn *sc_tcp_connect(struct sc_tcp *t, const struct sockaddr *sa, void *data);
 
 /* The newest open connection whose data is data, or from peer. */
 struct sc_tcp_conn *sc_tcp_find_data(const struct sc_tcp *t, const void *data);

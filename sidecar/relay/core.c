@@ -316,21 +316,26 @@ static int lan_destination(const struct sc_dev *d, const struct sc_contact_token
 {
 	const struct sc_conf_device *cd = d->conf;
 	const struct sc_dev_line *l = tok ? sc_register_line(d, tok->hostport) : NULL;
+	struct sc_net_addr at;
+	bool tok_ok = tok && sc_net_addr_parse(tok->hostport, 5060, &at) == 0 &&
+		      sc_net_match_addr(&cd->match, (const struct sockaddr *)&at.ss);
 
 	/* The Contact addressed, where it registered from (a two-line ATA:
 	 * line 1 rings line 1). */
-	if (l) {
-		o->dst = l->src;
-		o->tp = l->tp;
+	if (l || d->seen) {
+		o->dst = l ? l->src : d->src;
+		o->tp = l ? l->tp : d->tp;
+		/* Over TCP its own connection is used while it lasts; when it
+		 * has closed, a new one goes to where the device listens
+		 * (RFC 3261 §18.2.2): its Contact, or its static address. */
+		if (o->tp == SC_TP_TCP && tok_ok)
+			o->dst = at;
+		else if (o->tp == SC_TP_TCP && cd->has_address)
+			o->dst = cd->address;
 		return 0;
 	}
-	if (d->seen) {
-		o->dst = d->src;
-		o->tp = d->tp;
-		return 0;
-	}
-	if (tok && sc_net_addr_parse(tok->hostport, 5060, &o->dst) == 0 &&
-	    sc_net_match_addr(&cd->match, (const struct sockaddr *)&o->dst.ss)) {
+	if (tok_ok) {
+		o->dst = at;
 		o->tp = sc_str_caseeqz(sc_str_cstr(tok->transport), "tcp") ? SC_TP_TCP : SC_TP_UDP;
 		return 0;
 	}

@@ -215,6 +215,14 @@ static void tcp_broken(void *arg, struct sc_tcp_conn *c, int err)
 	struct sc_relay *r = arg;
 	char who[64];
 
+	if (err != -EMSGSIZE && err != -EBADMSG) {
+		/* Ours to a device: the request it was to carry gets no
+		 * answer from here (the provider's own timer ends it). */
+		log_warn("device %s: cannot connect to it over TCP at %s: %s",
+			 c->data ? ((struct sc_dev *)c->data)->name : "?",
+			 sc_net_addr_str(&c->peer.ss, who, sizeof(who)), uv_strerror(err));
+		return;
+	}
 	sc_core_malformed(&r->core);
 	log_warn("from %s over TCP: %s; closing the connection",
 		 sc_net_addr_str(&c->peer.ss, who, sizeof(who)),

@@ -23,8 +23,15 @@ static int to_device(struct sc_relay *r, const struct sc_core_out *o)
 	if (o->tp == SC_TP_TCP) {
 		struct sc_tcp_conn *t = sc_tcp_find_data(&r->tcp, o->device);
 
+		/* Its own connection has closed: a new one to where it listens
+		 * (RFC 3261 §18.2.2); what is sent waits until it is up. */
 		if (!t) {
-			log_warn("device %s: no TCP connection to send on", o->device->name);
+			t = sc_tcp_connect(&r->tcp, (const struct sockaddr *)&o->dst.ss, o->device);
+			log_info("device %s: its TCP connection has closed: connecting to %s", o->device->name,
+				 sc_net_addr_str(&o->dst.ss, who, sizeof(who)));
+		}
+		if (!t) {
+			log_warn("device %s: cannot connect to it over TCP", o->device->name);
 			return -ENOTCONN;
 		}
 		sc_tcp_send(t, o->buf, o->len);

@@ -28,6 +28,9 @@
 #   t  the provider restarts and forgets every registration: the flows
 #      come back, the relay replays each phone's last REGISTER, and both
 #      phones can be called at once, none registering again [B7]
+#   v  a TCP phone whose connection has closed (it registered, and its
+#      sipp is gone): a call for it opens a new connection to its Contact
+#      (RFC 3261 §18.2.2) instead of a 480 [B5]
 #   u  a provider that challenges every REGISTER (digest, as carriers do):
 #      the phone registers with its credentials; after a restart the
 #      replay is challenged, the relay says so, and from then on the
@@ -105,7 +108,11 @@ cat >>"$tmp/p.yaml" <<EOF
   - { name: phone-t, match: "127.0.0.1:$PT", upstream: provider }
   - { name: phone-c, match: "127.0.0.1:$PC", upstream: provider }
   - { name: phone-d, match: "127.0.0.1:$PD", upstream: provider }
+  - { name: phone-v, match: "127.0.0.2", upstream: provider }
 EOF
+# phone-v (case v) is a TCP phone at 127.0.0.2.
+sed -i 's#allow: \[ 127.0.0.1/32 \]#allow: [ 127.0.0.1/32, 127.0.0.2/32 ]#' "$tmp/p.yaml"
+grep -q '127.0.0.2/32' "$tmp/p.yaml" || give_up "p: config not edited (lan.allow)"
 sc_start "$tmp/p.yaml" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" || give_up "sipsidecar did not start"
 
 # A TCP device sends eight requests in one write and closes: the relay
@@ -321,6 +328,26 @@ echo "t: two calls, $(ms_since "$t_t0") ms, no phone registered again"
 check "t: no phone sent a REGISTER after the restart" \
 	eval '[ "$(grep -c "device phone-[ab] -> .*: REGISTER" "$sc_log")" = 2 ]'
 sc_end t
+
+# --- v: a TCP phone to connect to --------------------------------------------------
+echo "-- v: a TCP phone whose connection has closed"
+sc_start "$tmp/r.yaml" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" || give_up "v: sipsidecar did not start"
+PV=$(free_port) || give_up "v: no free port"
+sipp_run v-reg register.xml "$RELAYT" -t t1 -i 127.0.0.2 -p "$PV" -s victor \
+	-key cparams ";transport=tcp"
+sipp_ok v-reg "v: victor registers over TCP, and his phone goes"
+if sipp_bg v-uas uas-call.xml -t t1 -i 127.0.0.2 -p "$PV" -s victor \
+	-key cparams ";transport=tcp"; then
+	sipp_run v-uac uac-call.xml "$RELAY" -p "$PA" -s victor -key me alice
+	sipp_ok v-uac "v: alice calls victor"
+	sipp_wait v-uas
+	sipp_ok v-uas "v: victor's phone takes the call on a connection the relay opened"
+else
+	fail "v: victor's phone did not start"
+fi
+log_has "v: the relay connected to victor's Contact" "$sc_log" \
+	"device phone-v: its TCP connection has closed: connecting to 127\.0\.0\.2:$PV"
+sc_end v
 
 # --- u: a provider that challenges ------------------------------------------------
 echo "-- u: a provider that challenges every REGISTER"
