@@ -72,6 +72,21 @@ static int txn_grow(struct sc_txn_table *t)
 	return 0;
 }
 
+/* *dst (*dlen bytes) becomes a copy of len bytes of src; on failure it
+ * stays as it was. */
+static int copy_into(char **dst, size_t *dlen, const char *src, size_t len)
+{
+	char *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, src, len);
+	free(*dst);
+	*dst = copy;
+	*dlen = len;
+	return 0;
+}
+
 int sc_txn_request(struct sc_txn_table *t, uint64_t key, uint64_t now, const char **resp,
 		   size_t *resp_len)
 {
@@ -104,7 +119,6 @@ int sc_txn_sent(struct sc_txn_table *t, uint64_t key, uint64_t link, bool invite
 		bool repeats, const char *req, size_t len, uint64_t now)
 {
 	struct sc_txn *x = txn_slot(t, key);
-	char *copy;
 
 	if (!x->key)
 		return -ENOENT;
@@ -116,14 +130,7 @@ int sc_txn_sent(struct sc_txn_table *t, uint64_t key, uint64_t link, bool invite
 		x->expires = now + SC_TXN_TIMER_B_MS;
 	if (!req || x->state >= SC_TXN_COMPLETED)
 		return 0;
-	copy = malloc(len ? len : 1);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, req, len);
-	free(x->req);
-	x->req = copy;
-	x->req_len = len;
-	return 0;
+	return copy_into(&x->req, &x->req_len, req, len);
 }
 
 uint64_t sc_txn_link(const struct sc_txn_table *t, uint64_t key)
@@ -136,16 +143,11 @@ uint64_t sc_txn_link(const struct sc_txn_table *t, uint64_t key)
 /* Keeps a copy of the response the device got, for its retransmissions. */
 static int keep(struct sc_txn *x, int status, const char *buf, size_t len)
 {
-	char *copy = malloc(len ? len : 1);
+	int rc = copy_into(&x->resp, &x->resp_len, buf, len);
 
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, buf, len);
-	free(x->resp);
-	x->resp = copy;
-	x->resp_len = len;
-	x->status = status;
-	return 0;
+	if (rc == 0)
+		x->status = status;
+	return rc;
 }
 
 /* A final answer: the request is no longer needed; 5 s for the device's

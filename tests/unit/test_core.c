@@ -1370,6 +1370,17 @@ static void test_wan_request_tcp_token_device_not_seen(void)
 	CHECK_EQ_INT(out.tp, SC_TP_UDP);
 }
 
+/* Where the provider's INVITE for the ATA's Contact (by its token) goes. */
+static const char *ata_called_at(const struct sc_core_link *lk)
+{
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
+						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~",
+						     ""),
+				    lk),
+		     SC_CORE_FORWARD);
+	return dst_text(&out);
+}
+
 static void test_wan_request_goes_to_last_source(void)
 {
 	struct sockaddr_storage moved = addr("192.168.1.20", 5070);
@@ -1380,32 +1391,17 @@ static void test_wan_request_goes_to_last_source(void)
 	/* Not registered: the ATA is reached where it last sent from. */
 	CHECK_EQ_INT(device_sends(ata_invite("OPTIONS", "70"), &moved, SC_TP_UDP), SC_CORE_FORWARD);
 	CHECK(DEV(KITCHEN)->seen);
-	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
-						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~",
-						     ""),
-				    &lk),
-		     SC_CORE_FORWARD);
-	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5070");
+	CHECK_STR(sc_str_cstr(ata_called_at(&lk)), "192.168.1.20:5070");
 	/* Registered: a request for its Contact goes where that Contact
 	 * registered from, whatever the ATA sent from since ... */
 	register_ata();
 	CHECK_EQ_INT(device_sends(ata_invite("INFO", "70"), &moved, SC_TP_UDP), SC_CORE_FORWARD);
-	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
-						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~",
-						     ""),
-				    &lk),
-		     SC_CORE_FORWARD);
-	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5060");
+	CHECK_STR(sc_str_cstr(ata_called_at(&lk)), "192.168.1.20:5060");
 	/* ... until it registers that Contact from elsewhere (its NAT binding
 	 * moved). */
 	CHECK_EQ_INT(device_sends(ata_register("z9hG4bK-moved", 61373), &moved, SC_TP_UDP),
 		     SC_CORE_FORWARD);
-	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
-						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~",
-						     ""),
-				    &lk),
-		     SC_CORE_FORWARD);
-	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5070");
+	CHECK_STR(sc_str_cstr(ata_called_at(&lk)), "192.168.1.20:5070");
 }
 
 /* A two-line ATA on one address registers line 1 (Contact :5060) from port
