@@ -51,11 +51,13 @@ cd "$(dirname "$0")/../.." || exit 1
 if [ -z "${CALLS_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1; then
 	ns=sc-calls-$$
 	if ip netns add "$ns" 2>/dev/null; then
+		# Deleted however the run ends (its processes are gone by then:
+		# the run inside stops what it started).
+		trap 'ip netns del "$ns" 2>/dev/null' EXIT
+		trap 'exit 1' INT TERM HUP
 		ip netns exec "$ns" ip link set lo up
 		CALLS_NETNS=$ns ip netns exec "$ns" sh tests/interop/calls.sh "$@"
-		rc=$?
-		ip netns del "$ns"
-		exit $rc
+		exit $?
 	fi
 fi
 CALLS_NETNS=${CALLS_NETNS:-}
