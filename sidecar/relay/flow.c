@@ -135,7 +135,13 @@ static void on_watch(uv_timer_t *t)
 
 void sc_flow_sent(struct sc_flow *f)
 {
-	watch_at(f, sc_alive_sent(&f->alive, false, now_ms(f)));
+	bool waiting = f->alive.since != 0;
+	uint64_t deadline = sc_alive_sent(&f->alive, false, now_ms(f));
+
+	/* Already watching: the deadline has not moved (no timer call per
+	 * request under load). */
+	if (!waiting)
+		watch_at(f, deadline);
 }
 
 /* The flow is up: send what waited, in order. */

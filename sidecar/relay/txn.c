@@ -74,16 +74,19 @@ static int txn_grow(struct sc_txn_table *t)
 
 /* *dst (*dlen bytes) becomes a copy of len bytes of src; on failure it
  * stays as it was. */
-static int copy_into(char **dst, size_t *dlen, const char *src, size_t len)
+static int copy_into(char **dst, uint32_t *dlen, const char *src, size_t len)
 {
-	char *copy = malloc(len ? len : 1);
+	char *copy;
 
+	if (len > UINT32_MAX)
+		return -EMSGSIZE;
+	copy = malloc(len ? len : 1);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, src, len);
 	free(*dst);
 	*dst = copy;
-	*dlen = len;
+	*dlen = (uint32_t)len;
 	return 0;
 }
 
@@ -92,7 +95,10 @@ int sc_txn_request(struct sc_txn_table *t, uint64_t key, uint64_t now, const cha
 {
 	struct sc_txn *x;
 
-	if ((t->n + 1) * 2 > t->cap && txn_grow(t) < 0)
+	/* Three quarters full at most: linear probing still finds a key in
+	 * a few steps, and the table stays half the size it would be at one
+	 * half (its entries are most of the relay's memory under load). */
+	if ((t->n + 1) * 4 > t->cap * 3 && txn_grow(t) < 0)
 		return -ENOMEM;
 	x = txn_slot(t, key);
 	if (x->key) {
@@ -146,7 +152,7 @@ static int keep(struct sc_txn *x, int status, const char *buf, size_t len)
 	int rc = copy_into(&x->resp, &x->resp_len, buf, len);
 
 	if (rc == 0)
-		x->status = status;
+		x->status = (int16_t)status;
 	return rc;
 }
 
@@ -179,7 +185,7 @@ int sc_txn_response(struct sc_txn_table *t, uint64_t key, int status, const char
 			x->req = x->resp = NULL;
 			x->req_len = x->resp_len = 0;
 			x->state = SC_TXN_ACCEPTED;
-			x->status = status;
+			x->status = (int16_t)status;
 			x->link = 0;
 			x->expires = now + SC_TXN_ACCEPTED_MS;
 		}
