@@ -51,7 +51,8 @@ int sc_flows_build(struct sc_flow **out, size_t *n, struct sc_devices *reg, uv_l
 	for (i = 0; i < reg->ndev; i++)
 		if (reg->dev[i]->up->conf->connection != SC_CONN_SHARED) {
 			reg->dev[i]->flow = &fl[k];
-			sc_flow_init(&fl[k++], loop, links, reg->dev[i]->up, cbs, arg);
+			sc_flow_init(&fl[k], loop, links, reg->dev[i]->up, cbs, arg);
+			fl[k++].device = reg->dev[i]->name;
 		}
 	*n = k;
 	return 0;
@@ -108,7 +109,8 @@ static void keepalive(uv_timer_t *t)
  * answer; dialled again as soon as the link is gone (B14). */
 static void dead(struct sc_flow *f, const char *why)
 {
-	log_warn("upstream %s: %s: closing the flow and dialling again", f->up->name, why);
+	log_warn("upstream %s%s%s: %s: closing the flow and dialling again", f->up->name,
+		 f->device ? ", device " : " (shared flow)", f->device ? f->device : "", why);
 	f->state = SC_FLOW_CLOSING;
 	uv_timer_stop(&f->timer);
 	sc_link_abort(f->link, why);

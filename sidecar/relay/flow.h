@@ -83,6 +83,7 @@ struct sc_flow {
 	uv_loop_t *loop;
 	struct sc_links *links;
 	struct sc_up *up;
+	const char *device;   /* the device whose own flow it is; NULL when shared */
 	const struct sc_flow_cbs *cbs;
 	void *arg;
 	enum sc_flow_state state;

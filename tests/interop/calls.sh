@@ -271,7 +271,7 @@ dead_flow() {
 	check "$_df: the 503 says why: upstream connection lost" \
 		grep -q '^Warning: 399 sipsidecar "upstream connection lost"' "$tmp/$_df-dead.msg"
 	log_has "$_df: the relay logs the dead flow and its reason (B10)" "$sc_log" \
-		'upstream provider: no answer from the upstream in 10 s .*closing the flow and dialling again'
+		'upstream provider, device phone-a: no answer from the upstream in 10 s .*closing the flow and dialling again'
 	_df_t0=$(date +%s%N)
 	SIPP_TIMEOUT=40s sipp_run "$_df-down" uac-unavailable.xml "$RELAY" -p "$PA" -s bob -key me alice
 	_df_ms=$(ms_since "$_df_t0")
