@@ -311,14 +311,20 @@ int sc_core_lan_response(struct sc_core *c, const struct sc_sip_msg *m, struct s
  * where the device last sent from (that is where a device behind NAT or
  * with a moving port can be reached), else the address in its Contact when
  * the device's match covers it, else its static address. */
+/* The address in token tok, when the device's match covers it. */
+static bool token_addr(const struct sc_dev *d, const struct sc_contact_token *tok,
+		       struct sc_net_addr *at)
+{
+	return tok && sc_net_addr_parse(tok->hostport, 5060, at) == 0 &&
+	       sc_net_match_addr(&d->conf->match, (const struct sockaddr *)&at->ss);
+}
+
 static int lan_destination(const struct sc_dev *d, const struct sc_contact_token *tok,
 			   struct sc_core_out *o)
 {
 	const struct sc_conf_device *cd = d->conf;
 	const struct sc_dev_line *l = tok ? sc_register_line(d, tok->hostport) : NULL;
 	struct sc_net_addr at;
-	bool tok_ok = tok && sc_net_addr_parse(tok->hostport, 5060, &at) == 0 &&
-		      sc_net_match_addr(&cd->match, (const struct sockaddr *)&at.ss);
 
 	/* The Contact addressed, where it registered from (a two-line ATA:
 	 * line 1 rings line 1). */
@@ -328,13 +334,13 @@ static int lan_destination(const struct sc_dev *d, const struct sc_contact_token
 		/* Over TCP its own connection is used while it lasts; when it
 		 * has closed, a new one goes to where the device listens
 		 * (RFC 3261 §18.2.2): its Contact, or its static address. */
-		if (o->tp == SC_TP_TCP && tok_ok)
+		if (o->tp == SC_TP_TCP && token_addr(d, tok, &at))
 			o->dst = at;
 		else if (o->tp == SC_TP_TCP && cd->has_address)
 			o->dst = cd->address;
 		return 0;
 	}
-	if (tok_ok) {
+	if (token_addr(d, tok, &at)) {
 		o->dst = at;
 		o->tp = sc_str_caseeqz(sc_str_cstr(tok->transport), "tcp") ? SC_TP_TCP : SC_TP_UDP;
 		return 0;

@@ -61,9 +61,12 @@ struct sc_dev {
 	char reg_callid[128];                   /* its Call-ID ("" when too long) */
 	uint32_t reg_shift;                     /* added to that Call-ID's CSeq upstream */
 	unsigned replays;
-	char *pending;                          /* the REGISTER waiting for an answer */
+	char *pending;                          /* the REGISTER waiting for an answer (a
+						 * binding; NULL for a removal) */
 	size_t pending_len;
-	uint64_t pending_key;                   /* its transaction */
+	uint64_t pending_key;                   /* its transaction; 0: none waits */
+	size_t pending_callid_off;              /* its Call-ID, in pending */
+	size_t pending_callid_len;
 	struct sc_net_addr pending_src;
 	enum sc_transport pending_tp;
 };

@@ -23,9 +23,17 @@ bool sc_register_removes(const struct sc_sip_msg *m, const struct sc_sip_addr *c
 	return h && sc_str_eqz(h->value, "0");
 }
 
+/* What a REGISTER does to its AOR's bindings. */
+enum reg_kind {
+	REG_QUERY = -1,  /* no Contact (or none that parses): asks, changes nothing */
+	REG_REMOVES = 0,
+	REG_BINDS = 1,
+};
+
 /* Remembers the user part of the To URI and the first Contact URI, for
- * routing requests to the AOR later (B5); a removal forgets them. */
-static void remember(struct sc_dev *d, const struct sc_sip_msg *m)
+ * routing requests to the AOR later (B5); a removal forgets them.
+ * Returns what the REGISTER does. */
+static enum reg_kind remember(struct sc_dev *d, const struct sc_sip_msg *m)
 {
 	const struct sc_sip_hdr *to, *ct;
 	struct sc_sip_addr a, c;
@@ -37,19 +45,20 @@ static void remember(struct sc_dev *d, const struct sc_sip_msg *m)
 	ct = sc_sip_msg_next(m, SC_HDR_CONTACT, &j);
 	if (!to || !ct || sc_sip_addr_parse(&a, to->value) < 0 ||
 	    sc_sip_split(ct->value, &pos, &first) != 1 || sc_sip_addr_parse(&c, first) < 0)
-		return;
+		return REG_QUERY;
 	if (sc_register_removes(m, &c)) {
 		d->aor[0] = '\0';
 		d->contact[0] = '\0';
-		return;
+		return REG_REMOVES;
 	}
-	if (!a.uri.is_sip || !sc_str_set(a.uri.user) || a.uri.user.n >= sizeof(d->aor) ||
-	    !c.uri.is_sip || c.uri_str.n >= sizeof(d->contact))
-		return;
-	memcpy(d->aor, a.uri.user.p, a.uri.user.n);
-	d->aor[a.uri.user.n] = '\0';
-	memcpy(d->contact, c.uri_str.p, c.uri_str.n);
-	d->contact[c.uri_str.n] = '\0';
+	if (a.uri.is_sip && sc_str_set(a.uri.user) && a.uri.user.n < sizeof(d->aor) &&
+	    c.uri.is_sip && c.uri_str.n < sizeof(d->contact)) {
+		memcpy(d->aor, a.uri.user.p, a.uri.user.n);
+		d->aor[a.uri.user.n] = '\0';
+		memcpy(d->contact, c.uri_str.p, c.uri_str.n);
+		d->contact[c.uri_str.n] = '\0';
+	}
+	return REG_BINDS;
 }
 
 const struct sc_dev_line *sc_register_line(const struct sc_dev *d, const char *hostport)
@@ -112,63 +121,56 @@ static void lines(struct sc_dev *d, const struct sc_sip_msg *m, const struct soc
 void sc_register_sent(struct sc_dev *d, const struct sc_sip_msg *m, uint64_t key,
 		      const struct sockaddr *src, enum sc_transport tp)
 {
-	char *copy;
+	enum reg_kind kind = remember(d, m);
+	char *copy = NULL;
 
-	remember(d, m);
 	lines(d, m, src, tp);
-	/* A copy only costs a retransmission's worth of memory, once per
-	 * REGISTER; without room the replay keeps the older one. */
-	copy = malloc(m->len ? m->len : 1);
-	if (!copy)
+	if (kind == REG_QUERY)
 		return;
-	memcpy(copy, m->buf, m->len);
+	/* A binding is kept as the device sent it: a copy costs a
+	 * retransmission's worth of memory, once per REGISTER; without room
+	 * the replay keeps the older one.  A removal needs no copy. */
+	if (kind == REG_BINDS) {
+		copy = malloc(m->len ? m->len : 1);
+		if (!copy)
+			return;
+		memcpy(copy, m->buf, m->len);
+	}
 	free(d->pending);
 	d->pending = copy;
-	d->pending_len = m->len;
+	d->pending_len = copy ? m->len : 0;
 	d->pending_key = key;
+	d->pending_callid_off = sc_str_off(m->call_id, m->buf);
+	d->pending_callid_len = m->call_id.n;
 	sc_net_addr_copy(&d->pending_src.ss, &d->pending_src.len, src);
 	d->pending_tp = tp;
 }
 
 void sc_register_accepted(struct sc_dev *d, uint64_t key)
 {
-	struct sc_sip_msg *m;
-	const struct sc_sip_hdr *ct;
-	struct sc_sip_addr c;
-	sc_str first;
-	size_t pos = 0;
-	int k = -1;
-	bool removal = false;
+	sc_str callid;
 
-	if (!d->pending || d->pending_key != key)
+	if (!d->pending_key || d->pending_key != key)
 		return;
-	m = malloc(sizeof(*m));
-	if (m && sc_sip_msg_parse(m, d->pending, d->pending_len) == 0) {
-		ct = sc_sip_msg_next(m, SC_HDR_CONTACT, &k);
-		removal = !ct || sc_sip_split(ct->value, &pos, &first) != 1 ||
-			  sc_sip_addr_parse(&c, first) < 0 || sc_register_removes(m, &c);
-		if (!removal && m->call_id.n < sizeof(d->reg_callid)) {
-			if (!sc_str_eqz(m->call_id, d->reg_callid))
-				d->reg_shift = 0; /* a new Call-ID starts its own CSeq */
-			memcpy(d->reg_callid, m->call_id.p, m->call_id.n);
-			d->reg_callid[m->call_id.n] = '\0';
-		} else if (!removal) {
-			d->reg_callid[0] = '\0';
-			d->reg_shift = 0;
-		}
-	}
-	free(m);
 	free(d->reg);
 	d->reg = NULL;
 	d->reg_len = 0;
-	if (!removal) {
+	if (d->pending) {
+		/* A binding: the registration to replay from now on. */
+		callid = sc_str_make(d->pending + d->pending_callid_off, d->pending_callid_len);
+		if (callid.n >= sizeof(d->reg_callid) || !sc_str_eqz(callid, d->reg_callid))
+			d->reg_shift = 0; /* a new Call-ID starts its own CSeq */
+		if (callid.n < sizeof(d->reg_callid)) {
+			memcpy(d->reg_callid, callid.p, callid.n);
+			d->reg_callid[callid.n] = '\0';
+		} else {
+			d->reg_callid[0] = '\0';
+		}
 		d->reg = d->pending;
 		d->reg_len = d->pending_len;
 		d->reg_src = d->pending_src;
 		d->reg_tp = d->pending_tp;
-		d->pending = NULL;
 	}
-	free(d->pending);
 	d->pending = NULL;
 	d->pending_len = 0;
 	d->pending_key = 0;

@@ -4,7 +4,7 @@
  * A device's REGISTER is kept (a copy of its bytes, as the device sent
  * them, with its credentials) while it waits for the provider; when the
  * provider accepts it (2xx), it becomes the device's registration (a
- * removal forgets it).  When a flow that was up opens again (it dropped,
+ * removal forgets it; a query, without Contact, changes nothing).  When a flow that was up opens again (it dropped,
  * or the provider restarted and forgot its registrations), the core sends
  * each registration of that flow's devices again, as a new transaction
  * (its own branch) with a higher CSeq and the same Call-ID; the answer is

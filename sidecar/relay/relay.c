@@ -150,11 +150,12 @@ static void link_closed(void *arg, struct sc_link *l)
 	struct sc_relay *r = arg;
 
 	/* What was waiting on it is answered now (B14), before the flow
-	 * dials again. */
+	 * dials again.  Device requests only ever go out on flows. */
+	if (!l->flow)
+		return;
 	sc_core_link_lost(&r->core, l->id, sc_relay_now(r));
 	run_timeouts(r);
-	if (l->flow)
-		sc_flow_link_closed(l->flow, l);
+	sc_flow_link_closed(l->flow, l);
 }
 
 static const struct sc_link_cbs link_cbs = { link_open, link_bytes, link_message, link_closed };

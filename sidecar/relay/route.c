@@ -12,7 +12,7 @@
  * host names compare in any case, IPv6 without its brackets. */
 static bool names(const struct sc_sip_uri *u, const char *self)
 {
-	char want[256], host[256];
+	char want[256];
 	uint16_t port = 0, uport = u->portnum;
 	bool br;
 	sc_str h = u->host, tr;
@@ -23,17 +23,13 @@ static bool names(const struct sc_sip_uri *u, const char *self)
 		h.p++;
 		h.n -= 2;
 	}
-	if (h.n >= sizeof(host))
-		return false;
-	memcpy(host, h.p, h.n);
-	host[h.n] = '\0';
 	if (!uport)
 		uport = sc_str_caseeqz(u->scheme, "sips") ||
 				(sc_sip_param_find(u->params, "transport", &tr) &&
 				 sc_str_caseeqz(tr, "tls"))
 			? 5061
 			: 5060;
-	return sc_str_caseeqz(sc_str_cstr(host), want) && uport == (port ? port : 5060);
+	return sc_str_caseeqz(h, want) && uport == (port ? port : 5060);
 }
 
 static int route_is_self(const struct sc_sip_addr *a, const char *const *self, size_t nself)

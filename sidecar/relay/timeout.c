@@ -71,18 +71,11 @@ int sc_timeout_txn(struct sc_core *c, uint64_t now, struct sc_core_out *o)
 	o->device = NULL;
 	o->malformed = false;
 	while ((x = sc_txn_timeout(&c->txns, now, &c->txn_pos)) != NULL) {
-		bool timer_c = x->invite && x->state == SC_TXN_PROCEEDING;
+		/* Its connection went (B14, RFC 3261 §16.9: as if it had
+		 * answered 503), or a timer fired (B13). */
+		bool lost = x->lost;
+		bool timer_c = !lost && x->invite && x->state == SC_TXN_PROCEEDING;
 
-		if (x->lost) {
-			rc = txn_answer(c, x, 503, WARN_LOST, now, o);
-			if (x->state <= SC_TXN_PROCEEDING)
-				sc_txn_end(&c->txns, x, now);
-			if (rc == SC_CORE_FORWARD) {
-				o->why = "its upstream connection was lost, 503";
-				return rc;
-			}
-			continue;
-		}
 		if (timer_c && !x->cancelled) {
 			/* First the CANCEL, so the callee stops ringing; the
 			 * next call answers the device. */
@@ -93,14 +86,16 @@ int sc_timeout_txn(struct sc_core *c, uint64_t now, struct sc_core_out *o)
 				return SC_CORE_FORWARD;
 			}
 		}
-		rc = txn_answer(c, x, 408, timer_c ? WARN_TIMER_C : WARN_NO_ANSWER, now, o);
-		/* Whatever became of the 408, the entry is done with. */
+		rc = txn_answer(c, x, lost ? 503 : 408,
+				lost ? WARN_LOST : timer_c ? WARN_TIMER_C : WARN_NO_ANSWER, now, o);
+		/* Whatever became of the answer, the entry is done with. */
 		if (x->state <= SC_TXN_PROCEEDING)
 			sc_txn_end(&c->txns, x, now);
 		if (rc == SC_CORE_FORWARD) {
-			c->st.timeouts++;
-			o->why = timer_c ? "Timer C: no final response in 3 minutes, 408"
-					 : "no response from the upstream in 32 s, 408";
+			c->st.timeouts += !lost;
+			o->why = lost	   ? "its upstream connection was lost, 503"
+				 : timer_c ? "Timer C: no final response in 3 minutes, 408"
+					   : "no response from the upstream in 32 s, 408";
 			return rc;
 		}
 	}

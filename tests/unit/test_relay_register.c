@@ -161,10 +161,29 @@ static void test_sent_accepted(void)
 	sc_register_accepted(&dev, 0x14);
 	CHECK_EQ_INT(dev.reg_shift, 0);
 	CHECK_STR(sc_str_cstr(dev.reg_callid), "c2@ata");
+	/* A query (no Contact) asks and changes nothing: the registration
+	 * stays to be replayed, and no copy waits for its answer. */
+	{
+		static const char query[] = "REGISTER sip:sip.provider.example SIP/2.0\r\n"
+					    "Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK-q\r\n"
+					    "From: <sip:4930123456@sip.provider.example>;tag=q1\r\n"
+					    "To: <sip:4930123456@sip.provider.example>\r\n"
+					    "Call-ID: c2@ata\r\n"
+					    "CSeq: 2 REGISTER\r\n"
+					    "Content-Length: 0\r\n\r\n";
+		char *before = dev.reg;
+
+		sc_register_sent(&dev, parse(query), 0x16, (const struct sockaddr *)&src, SC_TP_UDP);
+		CHECK(dev.pending == NULL && dev.pending_key == 0);
+		sc_register_accepted(&dev, 0x16);
+		CHECK(dev.reg == before && dev.reg != NULL);
+		CHECK_STR(sc_str_cstr(dev.aor), "4930123456");
+	}
 	/* The removal: nothing left to replay, nor to route by AOR. */
-	sc_register_sent(&dev, parse(reg(4, "c2@ata", 2, ";expires=0", "")), 0x15,
+	sc_register_sent(&dev, parse(reg(4, "c2@ata", 3, ";expires=0", "")), 0x15,
 			 (const struct sockaddr *)&src, SC_TP_UDP);
 	CHECK(dev.aor[0] == '\0');
+	CHECK(dev.pending == NULL && dev.pending_key == 0x15);
 	sc_register_accepted(&dev, 0x15);
 	CHECK(dev.reg == NULL && dev.pending == NULL);
 	fresh();
