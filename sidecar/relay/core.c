@@ -239,12 +239,14 @@ int sc_core_outbound(struct sc_core *c, const struct sc_sip_msg *m, struct sc_de
 {
 	const char *name = dev->name;
 	struct sc_edits ed;
-	char via[512], mf[8], rr[512], ct[1024], first[128], second[128], cseq[48];
+	char via[512], rcv[96], mf[8], rr[512], ct[1024], first[128], second[128], cseq[48];
 	int rc;
 
 	o->device = dev;
 	sc_edit_init(&ed);
 	rc = sc_outbound_via_add(m, name, src, tp, sc_str_cstr(wan), via, sizeof(via), &ed);
+	if (rc >= 0)
+		rc = sc_outbound_via_received(m, src, rcv, sizeof(rcv), &ed);
 	if (rc >= 0)
 		rc = max_forwards(m, mf, sizeof(mf), &ed);
 	/* Above a replay of its registration (B7, register.h). */

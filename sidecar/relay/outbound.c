@@ -72,6 +72,56 @@ int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
 	return sc_edit_insert(ed, h->start, sc_str_make(scratch, (size_t)n));
 }
 
+int sc_outbound_via_received(const struct sc_sip_msg *m, const struct sockaddr *src,
+			     char *scratch, size_t cap, struct sc_edits *ed)
+{
+	const struct sc_sip_hdr *h;
+	struct sc_sip_via v;
+	unsigned char a[16], b[16];
+	char host[64], sent[64];
+	bool asked, same = false;
+	sc_str top;
+	size_t pos, half = cap / 2;
+	int n, rc;
+
+	if (sc_sip_via_top(m, &h, &pos, &top, &v) < 0)
+		return -EBADMSG;
+	n = sc_net_host_text(src, host, sizeof(host));
+	if (n < 0)
+		return n;
+	if (host[0] == '[') { /* received takes an IPv6 address bare */
+		memmove(host, host + 1, (size_t)n - 2);
+		host[n - 2] = '\0';
+	}
+	/* A sent-by that is a name, or longer than any address, is not the
+	 * source. */
+	if (v.host.n < sizeof(sent)) {
+		size_t an, bn;
+
+		memcpy(sent, v.host.p, v.host.n);
+		sent[v.host.n] = '\0';
+		an = sc_net_ip_parse(sent, a);
+		bn = sc_net_ip_parse(host, b);
+		same = an != 0 && an == bn && memcmp(a, b, an) == 0;
+	}
+	asked = sc_str_set(v.rport) && v.rport.n == 0;
+	if (asked) {
+		n = snprintf(scratch, half, "=%u", (unsigned)sc_net_addr_port(src));
+		if (n < 0 || (size_t)n >= half)
+			return -ENOSPC;
+		rc = sc_edit_insert(ed, sc_str_off(v.rport, m->buf), sc_str_make(scratch, (size_t)n));
+		if (rc < 0)
+			return rc;
+	}
+	if (sc_str_set(v.received) || (same && !asked))
+		return 0;
+	n = snprintf(scratch + half, cap - half, ";received=%s", host);
+	if (n < 0 || (size_t)n >= cap - half)
+		return -ENOSPC;
+	return sc_edit_insert(ed, sc_str_off(top, m->buf) + top.n,
+			      sc_str_make(scratch + half, (size_t)n));
+}
+
 /* Parses "DEVICE~HEX(addr)~u|t" into t. */
 static int via_token(sc_str v, struct sc_via_token *t)
 {

@@ -2,7 +2,8 @@
  *
  * A request from a device gets one Via on top, "SIP/2.0/TLS SENT-BY", so the
  * provider answers over TLS to the sidecar; the device's own Via stays below
- * it byte for byte.  The branch is derived from the device's transaction
+ * it, byte for byte unless it asked for rport or its sent-by is not where it
+ * sent from (then received and rport are filled in, RFC 3581).  The branch is derived from the device's transaction
  * (RFC 3261 §16.11), so a retransmission, a CANCEL or an ACK to a non-2xx
  * response gets the branch of the request it belongs to.  It carries rport
  * (RFC 3581) and alias (RFC 5923), so the provider answers and sends its
@@ -45,6 +46,14 @@ int sc_outbound_key_parse(sc_str branch, uint64_t *key);
 int sc_outbound_via_add(const struct sc_sip_msg *m, const char *device,
 			const struct sockaddr *src, enum sc_transport transport, sc_str sent_by,
 			char *scratch, size_t cap, struct sc_edits *ed);
+
+/* RFC 3261 §18.2.1 and RFC 3581 §4 on the device's top Via: an empty rport
+ * gets the source port, and received the source address when rport was
+ * asked for or sent-by names another host; a Via that asks for neither
+ * stays byte for byte.  Text is carved from scratch (cap bytes).  Returns
+ * 0, -EBADMSG when the top Via does not parse, -ENOSPC or -EINVAL. */
+int sc_outbound_via_received(const struct sc_sip_msg *m, const struct sockaddr *src,
+			     char *scratch, size_t cap, struct sc_edits *ed);
 
 /* For a response from the provider: when its top Via is ours, adds the edit
  * removing it, fills *t and returns 0.  Returns -ENOENT when the top Via is

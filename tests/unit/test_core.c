@@ -708,8 +708,10 @@ static void test_invite_over_tcp(void)
 	CHECK_EQ_INT(device_sends(snom_invite(), &snom, SC_TP_TCP), SC_CORE_FORWARD);
 	view(&fwd, &out);
 	check_our_tls_via(&fwd, snom_invite(), "lab-phones", &snom);
-	CHECK_STR(hdr(&fwd, SC_HDR_VIA, 1),
-		  "SIP/2.0/TCP 192.168.1.70:3052;branch=z9hG4bK-a9n1qg6tbk3m;rport");
+	/* The snom asked for rport (RFC 3581): the provider sees where it
+	 * came from on the LAN. */
+	CHECK_STR(hdr(&fwd, SC_HDR_VIA, 1), "SIP/2.0/TCP 192.168.1.70:3052;branch=z9hG4bK-a9n1qg6tbk3m"
+					    ";rport=3052;received=192.168.1.70");
 	/* Our Via says the device came over TCP; the LAN entry of the
 	 * Record-Route says TCP too. */
 	CHECK(contains(hdr(&fwd, SC_HDR_VIA, 0), "~t"));
@@ -1108,8 +1110,8 @@ static void test_provider_response_back_to_device(void)
 	CHECK_EQ_INT(out.tp, SC_TP_TCP);
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.70:3052");
 	view(&resp, &out);
-	CHECK_STR(hdr(&resp, SC_HDR_VIA, 0),
-		  "SIP/2.0/TCP 192.168.1.70:3052;branch=z9hG4bK-a9n1qg6tbk3m;rport");
+	CHECK_STR(hdr(&resp, SC_HDR_VIA, 0), "SIP/2.0/TCP 192.168.1.70:3052;branch=z9hG4bK-a9n1qg6tbk3m"
+					     ";rport=3052;received=192.168.1.70");
 }
 
 static void test_unknown_responses_dropped(void)

@@ -217,8 +217,85 @@ static void test_key(void)
 	CHECK_EQ_INT(sc_outbound_key_parse(SC_STR_LIT("z9hG4bK-sc00000000000000zz"), &back), -ENOENT);
 }
 
+/* The device's top Via after sc_outbound_via_received, or an error in
+ * parentheses (static buffer). */
+static const char *received(const char *via, const struct sockaddr *src)
+{
+	static char out[4096];
+	char msg[2048], scratch[96];
+	struct sc_sip_msg m;
+	struct sc_edits ed;
+	size_t n = 0;
+	const char *p, *e;
+
+	snprintf(msg, sizeof(msg),
+		 "OPTIONS sip:bob@provider.example SIP/2.0\r\n%s\r\n"
+		 "From: <sip:a@b>;tag=a\r\nTo: <sip:c@d>\r\nCall-ID: x\r\n"
+		 "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		 via);
+	if (sc_sip_msg_parse(&m, msg, strlen(msg)) != 0)
+		return "(parse failed)";
+	sc_edit_init(&ed);
+	if (sc_outbound_via_received(&m, src, scratch, sizeof(scratch), &ed) != 0)
+		return "(received failed)";
+	if (sc_edit_apply(&m, &ed, out, sizeof(out) - 1, &n) != 0)
+		return "(apply failed)";
+	out[n] = '\0';
+	p = strstr(out, "\r\n") + 2;
+	e = strstr(p, "\r\n");
+	memmove(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+	return out;
+}
+
+/* RFC 3581 §4 and RFC 3261 §18.2.1: the device's Via learns where its
+ * request came from when it asks (rport) or when its sent-by is wrong; a
+ * Via that asks for neither goes on exactly as the device wrote it (B3). */
+static void test_received(void)
+{
+	struct sockaddr_in src = ata();
+	struct sockaddr_in6 v6;
+	const struct sockaddr *sa = (const struct sockaddr *)&src;
+
+	CHECK_STR(sc_str_cstr(received("Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bKa", sa)),
+		  "Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bKa");
+	src.sin_port = htons(5062);
+	CHECK_STR(sc_str_cstr(received("Via: SIP/2.0/UDP 192.168.1.20:5060;rport;branch=z9hG4bKa",
+				       sa)),
+		  "Via: SIP/2.0/UDP 192.168.1.20:5060;rport=5062;branch=z9hG4bKa"
+		  ";received=192.168.1.20");
+	/* A NATed or misconfigured sent-by: received, rport untouched. */
+	CHECK_STR(sc_str_cstr(received("Via: SIP/2.0/UDP 10.0.0.7:5060;branch=z9hG4bKa", sa)),
+		  "Via: SIP/2.0/UDP 10.0.0.7:5060;branch=z9hG4bKa;received=192.168.1.20");
+	CHECK_STR(sc_str_cstr(received("Via: SIP/2.0/TCP ata.lan;branch=z9hG4bKa;RPORT", sa)),
+		  "Via: SIP/2.0/TCP ata.lan;branch=z9hG4bKa;RPORT=5062;received=192.168.1.20");
+	/* Only the top value of a combined header; a received already there
+	 * stays the only one. */
+	CHECK_STR(sc_str_cstr(received("Via: SIP/2.0/UDP ata.lan;branch=z9hG4bKa;rport, "
+				       "SIP/2.0/UDP 10.1.1.1;branch=z9hG4bKb;rport",
+				       sa)),
+		  "Via: SIP/2.0/UDP ata.lan;branch=z9hG4bKa;rport=5062;received=192.168.1.20, "
+		  "SIP/2.0/UDP 10.1.1.1;branch=z9hG4bKb;rport");
+	CHECK_STR(sc_str_cstr(received("Via: SIP/2.0/UDP ata.lan;received=10.2.2.2;branch=z9hG4bKa",
+				       sa)),
+		  "Via: SIP/2.0/UDP ata.lan;received=10.2.2.2;branch=z9hG4bKa");
+	/* IPv6: the address bare in received, however sent-by wrote it. */
+	memset(&v6, 0, sizeof(v6));
+	v6.sin6_family = AF_INET6;
+	v6.sin6_port = htons(5070);
+	inet_pton(AF_INET6, "2001:db8::20", &v6.sin6_addr);
+	sa = (const struct sockaddr *)&v6;
+	CHECK_STR(sc_str_cstr(received("Via: SIP/2.0/UDP [2001:DB8:0::20]:5070;branch=z9hG4bKa", sa)),
+		  "Via: SIP/2.0/UDP [2001:DB8:0::20]:5070;branch=z9hG4bKa");
+	CHECK_STR(sc_str_cstr(received("Via: SIP/2.0/UDP [2001:db8::21]:5070;branch=z9hG4bKa;rport",
+				       sa)),
+		  "Via: SIP/2.0/UDP [2001:db8::21]:5070;branch=z9hG4bKa;rport=5070"
+		  ";received=2001:db8::20");
+}
+
 int main(void)
 {
+	RUN(test_received);
 	RUN(test_key);
 	RUN(test_add);
 	RUN(test_pop);
