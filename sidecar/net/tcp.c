@@ -29,6 +29,7 @@ static void conn_closed(uv_handle_t *h)
 	struct sc_tcp_conn *c = h->data;
 
 	sc_stream_rx_free(&c->rx);
+	free(c->spare);
 	free(c);
 }
 
@@ -146,6 +147,7 @@ static void connected(uv_connect_t *req, int status)
 {
 	struct sc_tcp_conn *c = req->data;
 
+	c->connecting = false;
 	if (c->closing)
 		return;
 	if (status < 0) {
@@ -153,6 +155,8 @@ static void connected(uv_connect_t *req, int status)
 		sc_tcp_conn_close(c);
 		return;
 	}
+	free(c->spare); /* up: what the owner kept for a refusal is not needed */
+	c->spare = NULL;
 	uv_tcp_nodelay(&c->h, 1);
 	uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read);
 }
@@ -173,6 +177,7 @@ struct sc_tcp_conn *sc_tcp_connect(struct sc_tcp *t, const struct sockaddr *sa, 
 		uv_close((uv_handle_t *)&c->h, conn_closed);
 		return NULL;
 	}
+	c->connecting = true;
 	c->next = t->conns;
 	t->conns = c;
 	return c;

@@ -24,7 +24,10 @@ struct sc_tcp_conn {
 	struct sc_net_addr peer;
 	void *data;          /* the owner's (the device it belongs to) */
 	bool closing;
+	bool connecting;      /* ours to a device, not up yet */
 	uv_connect_t connect; /* ours to a device: while it connects */
+	void *spare;          /* the owner's, malloc'd, for a connection of ours: freed
+			      * once it is up or closed */
 	struct sc_stream_rx rx;
 };
 

@@ -14,6 +14,7 @@
 #include "contact.h"
 #include "core.h"
 #include "inbound.h"
+#include "mtu.h"
 #include "outbound.h"
 #include "register.h"
 #include "route.h"
@@ -47,6 +48,8 @@ void sc_core_free(struct sc_core *c)
 	sc_txn_free(&c->txns);
 	sc_retx_free(&c->retx);
 	sc_devices_free(&c->reg);
+	free(c->alt);
+	c->alt = NULL;
 }
 
 struct sc_dev *sc_core_device(const struct sc_core *c, const struct sockaddr *src)
@@ -333,6 +336,10 @@ static int lan_destination(const struct sc_dev *d, const struct sc_contact_token
 	if (l || d->seen) {
 		o->dst = l ? l->src : d->src;
 		o->tp = l ? l->tp : d->tp;
+		/* A Contact that says TCP (a dialog's, after a request came over
+		 * TCP for its size) is reached over TCP. */
+		if (tok && sc_str_caseeqz(sc_str_cstr(tok->transport), "tcp"))
+			o->tp = SC_TP_TCP;
 		/* Over TCP its own connection is used while it lasts; when it
 		 * has closed, a new one goes to where the device listens
 		 * (RFC 3261 §18.2.2): its Contact, or its static address. */
@@ -412,8 +419,11 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 		o->why = "the device has not been seen yet";
 		return sc_core_reply(m, 480, "Temporarily Unavailable", NULL, o);
 	}
+	if (c->force_tcp)
+		o->tp = SC_TP_TCP;
 	rc = sc_inbound_via_add(m, lk->id, o->tp, sc_str_cstr(c->lan[o->tp]), via, sizeof(via),
 				&ed, &key);
+	o->branch_key = key;
 	o->key = sc_txn_key(key, m->method);
 	if (rc >= 0)
 		rc = max_forwards(m, mf, sizeof(mf), &ed);
@@ -641,7 +651,7 @@ int sc_core_wan_input(struct sc_core *c, const char *buf, size_t len,
 	}
 	if (!m->is_request)
 		return sc_core_wan_response(c, m, now, o);
-	rc = sc_core_wan_request(c, m, lk, o);
+	rc = sc_mtu_wan_request(c, m, lk, o);
 	if (rc == -EBADMSG)
 		return sc_core_reply(m, 400, "Bad Request", NULL, o);
 	if (rc == SC_CORE_FORWARD && o->tp == SC_TP_UDP && !sc_str_eqz(m->method, "ACK"))

@@ -35,6 +35,8 @@
 
 /* Room for a rewritten message: the largest accepted one plus our headers. */
 #define SC_CORE_OUT_MAX (SC_SIP_MAX_MSG + 4096)
+/* INVITEs remembered as sent over TCP for their size (mtu.h). */
+#define SC_CORE_BIG 16
 
 /* Counted, never logged above debug (SPEC B1, B8, B9). */
 struct sc_core_stats {
@@ -46,6 +48,7 @@ struct sc_core_stats {
 	unsigned long no_device;        /* provider requests no device could take */
 	unsigned long late;             /* B13: provider responses after their transaction ended */
 	unsigned long timeouts;         /* B13: requests answered 408 (Timer B, C, F) */
+	unsigned long oversize_udp;     /* requests over 1300 bytes sent over UDP (mtu.h) */
 };
 
 /* Our address as the peer of TLS link id sees it ("host:port"), or NULL
@@ -65,6 +68,11 @@ struct sc_core {
 	struct sc_sip_msg msg;         /* the message being decided on */
 	size_t txn_pos;                /* timeout.c: where its scan of txns is */
 	const struct sc_retx *retx_prev; /* timeout.c: the last repetition handed out */
+	bool force_tcp;                /* mtu.c: render a UDP device's request for TCP */
+	uint64_t big[SC_CORE_BIG];     /* mtu.c: branches of INVITEs sent over TCP for size */
+	unsigned big_next;
+	char *alt;                     /* mtu.c: the UDP form of the last one */
+	size_t alt_cap;
 };
 
 /* How a message from the WAN side reached us. */
@@ -109,6 +117,9 @@ struct sc_core_out {
 	uint64_t link;              /* a device's response: the TLS connection it goes on */
 	uint64_t key;               /* a request towards a device: its transaction (our
 				     * LAN branch key mixed with the method) */
+	uint64_t branch_key;        /* and that LAN branch key alone */
+	const char *alt;            /* mtu.h: sent over TCP for its size, its UDP form */
+	size_t alt_len;
 	enum sc_core_trying trying; /* sc_core_plan: our 100 Trying, and when */
 	bool malformed;             /* the input did not parse (o->why: how) */
 	bool resend;                /* SUBMIT: a retransmission whose first copy was lost

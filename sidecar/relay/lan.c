@@ -5,6 +5,7 @@
 
 #define LOG_TAG "relay"
 #include "../base/log.h"
+#include "mtu.h"
 #include "replay.h"
 #include "wiring.h"
 
@@ -216,11 +217,25 @@ static void tcp_broken(void *arg, struct sc_tcp_conn *c, int err)
 	char who[64];
 
 	if (err != -EMSGSIZE && err != -EBADMSG) {
+		const struct sc_relay_big *b = c->spare;
+		const char *name = c->data ? ((struct sc_dev *)c->data)->name : "?";
+
+		sc_net_addr_str(&c->peer.ss, who, sizeof(who));
+		/* Sent over TCP for its size, and the device takes no TCP: over
+		 * UDP after all (RFC 3261 §18.1.1), repeated as any UDP request. */
+		if (b) {
+			log_info("device %s: no TCP at %s (%s): %zu bytes over UDP", name, who,
+				 uv_strerror(err), b->len);
+			(void)sc_udp_send(&r->udp, (const struct sockaddr *)&b->dst.ss, b->buf, b->len);
+			(void)sc_mtu_fallback(&r->core, b->key, b->invite, &b->dst, b->buf, b->len,
+					      sc_relay_now(r));
+			sc_relay_retx_arm(r);
+			return;
+		}
 		/* Ours to a device: the request it was to carry gets no
 		 * answer from here (the provider's own timer ends it). */
-		log_warn("device %s: cannot connect to it over TCP at %s: %s",
-			 c->data ? ((struct sc_dev *)c->data)->name : "?",
-			 sc_net_addr_str(&c->peer.ss, who, sizeof(who)), uv_strerror(err));
+		log_warn("device %s: cannot connect to it over TCP at %s: %s", name, who,
+			 uv_strerror(err));
 		return;
 	}
 	sc_core_malformed(&r->core);

@@ -23,6 +23,25 @@ static int to_device(struct sc_relay *r, const struct sc_core_out *o)
 	if (o->tp == SC_TP_TCP) {
 		struct sc_tcp_conn *t = sc_tcp_find_data(&r->tcp, o->device);
 
+		/* Too large for UDP (mtu.h): a connection of its own, keeping
+		 * the UDP form in case the device does not take TCP. */
+		if (o->alt && (!t || t->connecting)) {
+			struct sc_relay_big *b = malloc(sizeof(*b) + o->alt_len);
+
+			t = sc_tcp_connect(&r->tcp, (const struct sockaddr *)&o->dst.ss, o->device);
+			if (t && b) {
+				b->key = o->key;
+				b->invite = r->core.msg.is_request && sc_str_eqz(r->core.msg.method, "INVITE");
+				b->dst = o->dst;
+				b->len = o->alt_len;
+				memcpy(b->buf, o->alt, o->alt_len);
+				t->spare = b;
+				b = NULL;
+			}
+			free(b);
+			log_debug("device %s: %zu bytes: over TCP to %s (RFC 3261 §18.1.1)",
+				  o->device->name, o->len, sc_net_addr_str(&o->dst.ss, who, sizeof(who)));
+		}
 		/* Its own connection has closed: a new one to where it listens
 		 * (RFC 3261 §18.2.2); what is sent waits until it is up. */
 		if (!t) {
@@ -102,11 +121,19 @@ static void link_message(void *arg, struct sc_link *l, const char *buf, size_t l
 			log_info("from %s: answered locally: %s", peer, o->why);
 		(void)sc_link_send(l, o->buf, o->len);
 	} else if (to_device(r, o) < 0) {
+		o->alt = NULL;
 		if (sc_core_undeliverable(&r->core, o) == SC_CORE_REPLY)
 			(void)sc_link_send(l, o->buf, o->len);
-	} else if (r->core.retx.n && !uv_is_active((uv_handle_t *)&r->retx_timer)) {
-		uv_timer_start(&r->retx_timer, on_retx, 100, 100);
+	} else {
+		sc_relay_retx_arm(r);
 	}
+	o->alt = NULL; /* only this output's: r->out serves every path */
+}
+
+void sc_relay_retx_arm(struct sc_relay *r)
+{
+	if (r->core.retx.n && !uv_is_active((uv_handle_t *)&r->retx_timer))
+		uv_timer_start(&r->retx_timer, on_retx, 100, 100);
 }
 
 static void link_open(void *arg, struct sc_link *l, int status)

@@ -31,6 +31,19 @@ struct sc_relay {
 	struct sc_core_out out;
 };
 
+/* A request sent over TCP for its size (mtu.h), kept on the connection
+ * made for it until that connection is up: refused, it goes over UDP. */
+struct sc_relay_big {
+	uint64_t key;
+	bool invite;
+	struct sc_net_addr dst;
+	size_t len;
+	char buf[];
+};
+
+/* Starts Timer A/E's timer when a UDP request is being repeated. */
+void sc_relay_retx_arm(struct sc_relay *r);
+
 static inline uint64_t sc_relay_now(const struct sc_relay *r)
 {
 	return uv_now(r->loop);

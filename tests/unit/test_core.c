@@ -24,6 +24,7 @@
 #include "sidecar/net/addr.h"
 #include "sidecar/relay/core.h"
 #include "sidecar/relay/inbound.h"
+#include "sidecar/relay/mtu.h"
 #include "sidecar/relay/outbound.h"
 #include "sidecar/sip/addr.h"
 #include "sidecar/sip/via.h"
@@ -1949,6 +1950,101 @@ static void test_max_forwards_added_when_absent(void)
 	CHECK_EQ_INT(fwd.m.max_forwards, 70);
 }
 
+/* RFC 3261 §18.1.1: a provider request over 1300 bytes for a UDP device
+ * goes over TCP to where the device listens (mtu.h), with its UDP form
+ * kept for a device that refuses TCP; its CANCEL follows it. */
+static int provider_sends_sized(const char *text, const struct sc_core_link *lk)
+{
+	struct sc_sip_msg m;
+
+	CHECK_EQ_INT(sc_sip_msg_parse(&m, text, strlen(text)), 0);
+	out.len = 0;
+	out.device = NULL;
+	return sc_mtu_wan_request(&core, &m, lk, &out);
+}
+
+static void test_wan_request_too_large_for_udp(void)
+{
+	struct sc_core_link lk;
+	char ruri[512], pad[1400], tcp_via[800];
+	struct sc_net_addr dst;
+	uint64_t key;
+
+	fresh();
+	lk = link_of(0x52, "provider", true);
+	register_ata();
+	snprintf(ruri, sizeof(ruri), "%s", contact_uri(&fwd));
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	snprintf(tcp_via, sizeof(tcp_via), "X-Pad: %.700s\r\n", pad);
+	/* A small one goes over UDP, as the device sent. */
+	CHECK_EQ_INT(provider_sends_sized(provider_request("INVITE", ruri, ""), &lk),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(out.tp, SC_TP_UDP);
+	CHECK(out.alt == NULL);
+	CHECK(out.len <= SC_MTU_UDP_MAX);
+	/* 700 bytes more: over TCP to the address it uses for UDP. */
+	CHECK_EQ_INT(provider_sends_sized(provider_request("INVITE", ruri, tcp_via), &lk),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(out.tp, SC_TP_TCP);
+	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5060");
+	CHECK(out.len > SC_MTU_UDP_MAX);
+	view(&fwd, &out);
+	CHECK(starts(hdr(&fwd, SC_HDR_VIA, 0), "SIP/2.0/TCP " LAN_TCP ";branch=z9hG4bK-sci"));
+	CHECK(starts(hdr(&fwd, SC_HDR_RECORD_ROUTE, 0), "<sip:" LAN_TCP ";transport=tcp;lr;sc-rr>"));
+	key = out.key;
+	dst = out.dst;
+	/* Its UDP form, for a device that refuses TCP: the same branch. */
+	CHECK(out.alt != NULL && out.alt_len > SC_MTU_UDP_MAX);
+	if (out.alt) {
+		memcpy(back.text, out.alt, out.alt_len);
+		back.text[out.alt_len] = '\0';
+		CHECK_EQ_INT(sc_sip_msg_parse(&back.m, back.text, out.alt_len), 0);
+		CHECK(starts(hdr(&back, SC_HDR_VIA, 0), "SIP/2.0/UDP " LAN ";branch=z9hG4bK-sci"));
+		CHECK(strncmp(hdr(&back, SC_HDR_VIA, 0).p + strlen("SIP/2.0/UDP " LAN),
+			      hdr(&fwd, SC_HDR_VIA, 0).p + strlen("SIP/2.0/TCP " LAN_TCP),
+			      strlen(";branch=z9hG4bK-sci") + 16) == 0);
+		CHECK(starts(hdr(&back, SC_HDR_RECORD_ROUTE, 0), "<sip:" LAN ";lr;sc-rr>"));
+	}
+	CHECK_EQ_INT((int)core.st.oversize_udp, 0);
+	snprintf(tcp_via, sizeof(tcp_via), "%.*s", (int)hdr(&fwd, SC_HDR_VIA, 0).n,
+		 hdr(&fwd, SC_HDR_VIA, 0).p);
+	/* Its CANCEL is small, and follows it onto TCP with its branch. */
+	CHECK_EQ_INT(provider_sends_sized(provider_request("CANCEL", ruri, ""), &lk),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(out.tp, SC_TP_TCP);
+	CHECK(out.alt == NULL);
+	view(&resp, &out);
+	CHECK_STR(hdr(&resp, SC_HDR_VIA, 0), tcp_via);
+	/* The device took no TCP: the INVITE went over UDP after all,
+	 * counted and repeated; its CANCEL goes the same way now. */
+	CHECK_EQ_INT(sc_mtu_fallback(&core, key, true, &dst, back.text, strlen(back.text), now), 0);
+	CHECK_EQ_INT((int)core.st.oversize_udp, 1);
+	CHECK_EQ_INT((int)core.retx.n, 1);
+	CHECK_EQ_INT(provider_sends_sized(provider_request("CANCEL", ruri, ""), &lk),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(out.tp, SC_TP_UDP);
+	/* A dialog's Contact at the same address that says TCP (the device
+	 * answered over TCP): its in-dialog requests go over TCP. */
+	CHECK_EQ_INT(provider_sends_sized(provider_request("BYE",
+							   "sip:4930123456@" WAN ";transport=tls;sc="
+							   "kitchen-ata~" ATA_CONTACT_HEX "~746370",
+							   ""),
+					  &lk),
+		     SC_CORE_FORWARD);
+	CHECK_EQ_INT(out.tp, SC_TP_TCP);
+	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5060");
+	/* No LAN TCP listener: over UDP, counted. */
+	conf->lan.nlisten = 1;
+	snprintf(tcp_via, sizeof(tcp_via), "X-Pad: %.700s\r\n", pad);
+	CHECK_EQ_INT(provider_sends_sized(provider_request("INVITE", ruri, tcp_via), &lk),
+		     SC_CORE_FORWARD);
+	conf->lan.nlisten = 2;
+	CHECK_EQ_INT(out.tp, SC_TP_UDP);
+	CHECK(out.alt == NULL);
+	CHECK_EQ_INT((int)core.st.oversize_udp, 2);
+}
+
 int main(void)
 {
 	conf = load(allow_line);
@@ -1979,6 +2075,7 @@ int main(void)
 	RUN(test_wan_request_tcp_token_device_not_seen);
 	RUN(test_wan_request_goes_to_last_source);
 	RUN(test_wan_request_two_lines);
+	RUN(test_wan_request_too_large_for_udp);
 	RUN(test_wan_request_by_aor);
 	RUN(test_deregister_forgets_aor);
 	RUN(test_contact_expires_overrides_header);
