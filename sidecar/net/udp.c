@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/str.h"
 #include "udp.h"
 
 struct udp_send {
@@ -49,6 +50,12 @@ static bool keepalive(const char *p, size_t n)
 	return true;
 }
 
+/* The slot of the source whose address hash is h. */
+static struct sc_udp_seen *seen_slot(const struct sc_udp *u, uint64_t h)
+{
+	return &u->seen[h % SC_UDP_SEEN];
+}
+
 static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *src,
 		     unsigned flags)
 {
@@ -56,6 +63,13 @@ static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const stru
 
 	if (nread <= 0 || !src || keepalive(buf->base, (size_t)nread))
 		return;
+	if (u->seen) {
+		uint64_t k = sc_net_addr_hash(SC_STR_HASH_INIT, src);
+		struct sc_udp_seen *s = seen_slot(u, k);
+
+		s->src = k;
+		s->sock = (size_t)(h - u->h);
+	}
 	u->recv(u->arg, src, buf->base, (size_t)nread,
 		(flags & UV_UDP_PARTIAL) || (size_t)nread > u->max);
 }
@@ -67,6 +81,9 @@ int sc_udp_bind(struct sc_udp *u, const struct sockaddr *sa)
 
 	if (u->n >= u->cap)
 		return UV_ENOBUFS;
+	/* A second socket: answers must leave from the one asked. */
+	if (u->n == 1 && !u->seen && !(u->seen = calloc(SC_UDP_SEEN, sizeof(*u->seen))))
+		return UV_ENOMEM;
 	h = &u->h[u->n];
 	uv_udp_init(u->loop, h);
 	h->data = u;
@@ -92,6 +109,13 @@ int sc_udp_send(struct sc_udp *u, const struct sockaddr *dst, const char *buf, s
 	size_t i;
 	int rc;
 
+	if (u->seen) {
+		uint64_t k = sc_net_addr_hash(SC_STR_HASH_INIT, dst);
+		const struct sc_udp_seen *seen = seen_slot(u, k);
+
+		if (seen->src == k && seen->sock < u->n)
+			h = &u->h[seen->sock];
+	}
 	/* The family of each socket is known from the config: asking the
 	 * kernel (getsockname) cost a system call per datagram. */
 	for (i = 0; i < u->n && !h; i++)
@@ -130,6 +154,8 @@ void sc_udp_free(struct sc_udp *u)
 	free(u->h);
 	free(u->family);
 	free(u->buf);
+	free(u->seen);
+	u->seen = NULL;
 	u->h = NULL;
 	u->family = NULL;
 	u->buf = NULL;

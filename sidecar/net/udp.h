@@ -1,11 +1,14 @@
 /* The LAN's UDP sockets: bound from lan.listen, datagrams in, datagrams
- * out on the socket of the destination's family.  Decides nothing: every
- * datagram but a keep-alive (only CR and LF) goes to the owner's callback. */
+ * out on the socket the destination last sent to (a phone that checks
+ * where its answers come from, with two listeners), else the first of its
+ * family.  Decides nothing: every datagram but a keep-alive (only CR and
+ * LF) goes to the owner's callback. */
 #ifndef SC_NET_UDP_H
 #define SC_NET_UDP_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -24,6 +27,16 @@ struct sc_udp {
 	void *arg;
 	char *buf;     /* the receive buffer, max + 1 bytes */
 	size_t max;
+	struct sc_udp_seen *seen; /* with two sockets or more: which one each
+				   * source last sent to, SC_UDP_SEEN slots */
+};
+
+#define SC_UDP_SEEN 256
+
+/* A source (its address hash, 0 for none) and the socket it sent to. */
+struct sc_udp_seen {
+	uint64_t src;
+	size_t sock;
 };
 
 /* Room for cap sockets and datagrams of up to max bytes.  Returns 0 or

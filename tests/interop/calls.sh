@@ -31,6 +31,11 @@
 #   v  a TCP phone whose connection has closed (it registered, and its
 #      sipp is gone): a call for it opens a new connection to its Contact
 #      (RFC 3261 §18.2.2) instead of a 480 [B5]
+#   x  provider INVITEs over 1300 bytes: to a phone that listens on TCP too,
+#      over TCP; to one that does not, over UDP after its TCP port refused,
+#      counted (RFC 3261 §18.1.1)
+#   y  two UDP listeners: each answer leaves from the socket its request
+#      came in on, the relay's own too
 #   u  a provider that challenges every REGISTER (digest, as carriers do):
 #      the phone registers with its credentials; after a restart the
 #      replay is challenged, the relay says so, and from then on the
@@ -359,6 +364,78 @@ fi
 log_has "v: the relay connected to victor's Contact" "$sc_log" \
 	"device phone-v: its TCP connection has closed: connecting to 127\.0\.0\.2:$PV"
 sc_end v
+
+# --- x: requests too large for UDP --------------------------------------------------
+echo "-- x: a provider INVITE over 1300 bytes for UDP phones"
+sc_start "$tmp/r.yaml" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" || give_up "x: sipsidecar did not start"
+# alice's INVITE with 1000 bytes more (a long header Kamailio passes on).
+x_pad=$(printf '%01000d' 0 | tr 0 x)
+sed "0,/Max-Forwards: 70/s//Max-Forwards: 70\n      X-Pad: $x_pad/" \
+	"$IT_DIR/scenarios/uac-call.xml" >"$tmp/uac-big.xml"
+grep -q "X-Pad: x" "$tmp/uac-big.xml" || give_up "x: scenario not edited"
+# carol registered over UDP and listens on TCP at the same port, as RFC
+# 3261 asks of every phone: the INVITE reaches her over TCP.
+register x x-reg-c carol "$PC"
+# Her answer's Contact says TCP, as a phone answering over TCP writes it:
+# the ACK and BYE reach her over TCP too.
+if sipp_bg x-carol uas-call.xml -t t1 -p "$PC" -s carol -key cparams ";transport=tcp"; then
+	sipp_run x-uac-c "$tmp/uac-big.xml" "$RELAY" -p "$PA" -s carol -key me alice
+	sipp_ok x-uac-c "x: alice's large INVITE to carol is answered"
+	sipp_wait x-carol
+	sipp_ok x-carol "x: carol's phone takes the call over TCP (RFC 3261 §18.1.1)"
+	check "x: carol got the INVITE with the relay's TCP Via" \
+		sipp_got x-carol "^INVITE " "^Via: SIP/2.0/TCP 127\.0\.0\.1:$LANT;"
+else
+	fail "x: carol's phone did not start"
+fi
+# dave listens on UDP only: his TCP port refuses, so UDP after all.
+register x x-reg-d dave "$PD"
+call x x-dave alice "$PA" dave "$PD" "$tmp/uac-big.xml" uas-call.xml
+check "x: dave got the INVITE over UDP, over 1300 bytes" \
+	sipp_got x-dave-uas "^INVITE " "^X-Pad: x{1000}"
+log_has "x: the relay says dave takes no TCP" "$sc_log" \
+	"device phone-d: no TCP at 127\.0\.0\.1:$PD .*bytes over UDP"
+sc_end x
+log_has "x: the relay counted one request over UDP for its size" "$sc_log" \
+	"1 requests over 1300 bytes sent over UDP"
+
+# --- y: two UDP listeners -----------------------------------------------------------
+echo "-- y: answers leave from the socket the request came in on"
+LAN2=$(free_port) || give_up "y: no free port"
+sed "s#\"udp:127.0.0.1:$LAN\", #\"udp:127.0.0.1:$LAN\", \"udp:127.0.0.1:$LAN2\", #" \
+	"$tmp/r.yaml" >"$tmp/y.yaml"
+grep -q "udp:127.0.0.1:$LAN2" "$tmp/y.yaml" || give_up "y: config not edited"
+sc_start "$tmp/y.yaml" "udp:$LAN" "udp:$LAN2" "tcp:$LANT" "tcp:$WAN" ||
+	give_up "y: sipsidecar did not start"
+# sipsend's UDP socket is connected to the port it sent to: an answer
+# from the relay's other socket never reaches it.
+for y_to in "$LAN" "$LAN2"; do
+	sip_register bob "127.0.0.1:$PB" UDP | crlf >"$tmp/y-reg.sip"
+	if sipsend_run "y-reg-$y_to" -b "127.0.0.1:$PB" -w 5000 "127.0.0.1:$y_to" "$tmp/y-reg.sip"; then
+		check "y: bob's REGISTER to port $y_to: kamailio's 200 comes from port $y_to" \
+			answer_is "y-reg-$y_to" "^SIP/2.0 200 "
+	else
+		fail "y: bob's REGISTER to port $y_to: no answer from port $y_to"
+		show "$sc_log" 10
+	fi
+	options bob 1 | sed "s#TCP 127.0.0.1:$PT#UDP 127.0.0.1:$PB#" | crlf >"$tmp/y-opt.sip"
+	if sipsend_run "y-opt-$y_to" -b "127.0.0.1:$PB" -w 3000 "127.0.0.1:$y_to" "$tmp/y-opt.sip"; then
+		check "y: the relay's own 483 to port $y_to comes from port $y_to" \
+			answer_is "y-opt-$y_to" "^SIP/2.0 483 "
+	else
+		fail "y: the relay's own 483: no answer from port $y_to"
+	fi
+done
+# A call to bob, who last wrote to the second port: the INVITE comes from it.
+if sipp_bg y-uas uas-call.xml -p "$PB" -s bob; then
+	sipp_run y-uac uac-call.xml "$RELAY" -p "$PA" -s bob -key me alice
+	sipp_ok y-uac "y: alice calls bob"
+	sipp_wait y-uas
+	sipp_ok y-uas "y: bob's phone takes the call"
+else
+	fail "y: bob's phone did not start"
+fi
+sc_end y
 
 # --- u: a provider that challenges ------------------------------------------------
 echo "-- u: a provider that challenges every REGISTER"

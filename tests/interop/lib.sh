@@ -528,7 +528,8 @@ call() {
 	fi
 	sipp_run "$_cl_name-uac" "$_cl_uac" "$_cl_relay" -p "$_cl_fport" -s "$_cl_to" \
 		-key me "$_cl_from" "$@"
-	sipp_ok "$_cl_name-uac" "$_cl_case: $_cl_from calls $_cl_to (${_cl_uac%.xml})"
+	_cl_sf=${_cl_uac##*/}
+	sipp_ok "$_cl_name-uac" "$_cl_case: $_cl_from calls $_cl_to (${_cl_sf%.xml})"
 	sipp_wait "$_cl_name-uas"
 	sipp_ok "$_cl_name-uas" "$_cl_case: $_cl_to's phone completes ${_cl_uas%.xml}"
 }
