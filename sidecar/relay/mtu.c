@@ -52,7 +52,10 @@ int sc_mtu_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 		return again_over_tcp(c, m, lk, o);
 	if (o->len <= SC_MTU_UDP_MAX)
 		return rc;
-	if (!lan_tcp(c)) {
+	/* Without a LAN TCP listener there is nowhere to answer to; a device
+	 * matched by address and port would answer over a connection from
+	 * another port, and be refused as no device (B1). */
+	if (!lan_tcp(c) || o->device->conf->match.port) {
 		c->st.oversize_udp++;
 		return rc;
 	}

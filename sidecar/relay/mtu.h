@@ -6,7 +6,9 @@
  * the device uses for UDP: every SIP phone is meant to listen on both.  A
  * phone that does not (its TCP connect is refused) gets the same request
  * over UDP after all, as the RFC allows, and that is counted.  Without a
- * LAN TCP listener the request goes over UDP and is counted.  A CANCEL or
+ * LAN TCP listener, or for a device matched by address and port (its
+ * requests over TCP would come from another port, and be refused as no
+ * device's, B1), the request goes over UDP and is counted.  A CANCEL or
  * a non-2xx ACK follows its INVITE onto TCP: the device matches them by
  * the Via the INVITE had.
  */
