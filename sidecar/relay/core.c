@@ -372,7 +372,7 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 	char via[256], mf[8], rr[512], first[128], second[128];
 	uint64_t key = 0;
 	struct sc_dev *dev = NULL;
-	bool have_tok = false;
+	bool have_tok = false, have_line = false;
 	int rc;
 	size_t i;
 
@@ -391,16 +391,18 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 		have_tok = true;
 		dev = sc_devices_find(&c->reg, tok.device);
 	} else if (sc_sip_uri_parse(&ru, m->ruri) == 0 && ru.is_sip && sc_str_set(ru.user)) {
-		for (i = 0; i < c->reg.ndev && !dev; i++) {
-			struct sc_dev *d = c->reg.dev[i];
+		/* By AOR: the line that registered it (a two-line ATA: line 1
+		 * rings line 1), sent as if its Contact had been addressed. */
+		const struct sc_dev_line *l = sc_register_aor(&c->reg, ru.user, &dev);
 
-			if (d->aor[0] && d->contact[0] && sc_str_eqz(ru.user, d->aor)) {
-				dev = d;
-				rc = sc_edit_replace(&ed, sc_str_off(m->ruri, m->buf), m->ruri.n,
-						     sc_str_cstr(d->contact));
-				if (rc < 0)
-					return rc;
-			}
+		if (l) {
+			rc = sc_edit_replace(&ed, sc_str_off(m->ruri, m->buf), m->ruri.n,
+					     sc_str_cstr(l->contact));
+			if (rc < 0)
+				return rc;
+			memset(&tok, 0, sizeof(tok));
+			snprintf(tok.hostport, sizeof(tok.hostport), "%s", l->hostport);
+			have_line = true;
 		}
 	}
 	for (i = 0; i < c->reg.ndev && !dev && !have_tok; i++) {
@@ -415,7 +417,7 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 		return sc_core_reply(m, 404, "Not Found", NULL, o);
 	}
 	o->device = dev;
-	if (lan_destination(dev, have_tok ? &tok : NULL, o) < 0) {
+	if (lan_destination(dev, have_tok || have_line ? &tok : NULL, o) < 0) {
 		o->why = "the device has not been seen yet";
 		return sc_core_reply(m, 480, "Temporarily Unavailable", NULL, o);
 	}

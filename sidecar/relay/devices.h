@@ -30,6 +30,8 @@ struct sc_dev_line {
 	char hostport[128];      /* the Contact's host[:port] as written ("" unused) */
 	struct sc_net_addr src;
 	enum sc_transport tp;
+	char aor[64];            /* the user part of the To URI it registered ("": none) */
+	char contact[256];       /* its Contact URI, as the device wrote it */
 };
 
 struct sc_up {

@@ -71,18 +71,41 @@ const struct sc_dev_line *sc_register_line(const struct sc_dev *d, const char *h
 	return NULL;
 }
 
+const struct sc_dev_line *sc_register_aor(const struct sc_devices *reg, sc_str user,
+					  struct sc_dev **dev)
+{
+	size_t i, j;
+
+	for (i = 0; i < reg->ndev; i++)
+		for (j = 0; j < SC_DEV_LINES; j++) {
+			const struct sc_dev_line *l = &reg->dev[i]->lines[j];
+
+			if (l->aor[0] && l->contact[0] && sc_str_eqz(user, l->aor)) {
+				*dev = reg->dev[i];
+				return l;
+			}
+		}
+	return NULL;
+}
+
 /* Each Contact of the REGISTER, with where it came from: a request for
  * that Contact goes there (B5; a two-line ATA on one address registers
  * each line from its own port).  A removal forgets the line. */
 static void lines(struct sc_dev *d, const struct sc_sip_msg *m, const struct sockaddr *src,
 		  enum sc_transport tp)
 {
-	const struct sc_sip_hdr *h;
-	struct sc_sip_addr a;
+	const struct sc_sip_hdr *h, *to;
+	struct sc_sip_addr a, t;
 	struct sc_dev_line *l;
-	sc_str one, hp;
+	sc_str one, hp, user = { NULL, 0 };
 	size_t pos, i;
 	int k = -1;
+
+	/* The AOR each line registers, for requests addressed to it (B5). */
+	to = sc_sip_msg_next(m, SC_HDR_TO, &k);
+	if (to && sc_sip_addr_parse(&t, to->value) == 0 && t.uri.is_sip)
+		user = t.uri.user;
+	k = -1;
 
 	while ((h = sc_sip_msg_next(m, SC_HDR_CONTACT, &k)) != NULL) {
 		pos = 0;
@@ -114,6 +137,11 @@ static void lines(struct sc_dev *d, const struct sc_sip_msg *m, const struct soc
 			memcpy(l->hostport, hp.p, hp.n);
 			sc_net_addr_copy(&l->src.ss, &l->src.len, src);
 			l->tp = tp;
+			if (sc_str_set(user) && user.n < sizeof(l->aor) &&
+			    a.uri_str.n < sizeof(l->contact)) {
+				memcpy(l->aor, user.p, user.n);
+				memcpy(l->contact, a.uri_str.p, a.uri_str.n);
+			}
 		}
 	}
 }
