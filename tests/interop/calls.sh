@@ -33,7 +33,8 @@
 #      (RFC 3261 §18.2.2) instead of a 480 [B5]
 #   x  provider INVITEs over 1300 bytes: to a phone that listens on TCP too,
 #      over TCP; to one that does not, over UDP after its TCP port refused,
-#      counted (RFC 3261 §18.1.1)
+#      counted; to a phone matched by address and port, over UDP, counted
+#      (RFC 3261 §18.1.1)
 #   y  two UDP listeners: each answer leaves from the socket its request
 #      came in on, the relay's own too
 #   u  a provider that challenges every REGISTER (digest, as carriers do):
@@ -48,21 +49,10 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
-# The run in a namespace of its own: its loopback is private.  The
-# namespace is made here, and deleted when the run inside it ends.
-if [ -z "${CALLS_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1; then
-	ns=sc-calls-$$
-	if ip netns add "$ns" 2>/dev/null; then
-		# Deleted however the run ends (its processes are gone by then:
-		# the run inside stops what it started).
-		trap 'ip netns del "$ns" 2>/dev/null' EXIT
-		trap 'exit 1' INT TERM HUP
-		ip netns exec "$ns" ip link set lo up
-		CALLS_NETNS=$ns ip netns exec "$ns" sh tests/interop/calls.sh "$@"
-		exit $?
-	fi
-fi
-CALLS_NETNS=${CALLS_NETNS:-}
+# The run in a namespace of its own: its loopback is private.
+. tests/interop/netns.sh
+it_netns sc-calls tests/interop/calls.sh "$@"
+CALLS_NETNS=$IT_NETNS
 . tests/interop/lib.sh
 
 give_up() {
@@ -116,10 +106,14 @@ cat >>"$tmp/p.yaml" <<EOF
   - { name: phone-c, match: "127.0.0.1:$PC", upstream: provider }
   - { name: phone-d, match: "127.0.0.1:$PD", upstream: provider }
   - { name: phone-v, match: "127.0.0.2", upstream: provider }
+  - { name: phone-e, match: "127.0.0.3", upstream: provider }
+  - { name: phone-f, match: "127.0.0.4", upstream: provider }
 EOF
-# phone-v (case v) is a TCP phone at 127.0.0.2.
-sed -i 's#allow: \[ 127.0.0.1/32 \]#allow: [ 127.0.0.1/32, 127.0.0.2/32 ]#' "$tmp/p.yaml"
-grep -q '127.0.0.2/32' "$tmp/p.yaml" || give_up "p: config not edited (lan.allow)"
+# phone-v (case v) is a TCP phone at 127.0.0.2; phone-e and phone-f (case
+# x) are phones at 127.0.0.3 and .4: matched by address alone, as phones
+# with addresses of their own are.
+sed -i 's#allow: \[ 127.0.0.1/32 \]#allow: [ 127.0.0.1/32, 127.0.0.2/31, 127.0.0.4/32 ]#' "$tmp/p.yaml"
+grep -q '127.0.0.2/31' "$tmp/p.yaml" || give_up "p: config not edited (lan.allow)"
 sc_start "$tmp/p.yaml" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" || give_up "sipsidecar did not start"
 
 # A TCP device sends eight requests in one write and closes: the relay
@@ -210,14 +204,6 @@ grep -q 'keepalive: 5s' "$tmp/r.yaml" || give_up "r: config not edited"
 # ms_since T0: milliseconds since T0 (date +%s%N).
 ms_since() {
 	echo $((($(date +%s%N) - $1) / 1000000))
-}
-# kam_family: kamailio's PID and its children's (from /proc, by parent).
-kam_family() {
-	echo "$kam_pid"
-	for _kf in /proc/[0-9]*/stat; do
-		[ "$(sed -n 's/^.*) [A-Za-z] \([0-9]*\) .*/\1/p' "$_kf" 2>/dev/null)" = "$kam_pid" ] &&
-			_kf=${_kf#/proc/} && echo "${_kf%/stat}"
-	done
 }
 drop_on() {
 	nft add table inet sccalls &&
@@ -366,38 +352,51 @@ log_has "v: the relay connected to victor's Contact" "$sc_log" \
 sc_end v
 
 # --- x: requests too large for UDP --------------------------------------------------
-echo "-- x: a provider INVITE over 1300 bytes for UDP phones"
+echo "-- x: provider INVITEs over 1300 bytes for UDP phones"
 sc_start "$tmp/r.yaml" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" || give_up "x: sipsidecar did not start"
 # alice's INVITE with 1000 bytes more (a long header Kamailio passes on).
 x_pad=$(printf '%01000d' 0 | tr 0 x)
 sed "0,/Max-Forwards: 70/s//Max-Forwards: 70\n      X-Pad: $x_pad/" \
 	"$IT_DIR/scenarios/uac-call.xml" >"$tmp/uac-big.xml"
 grep -q "X-Pad: x" "$tmp/uac-big.xml" || give_up "x: scenario not edited"
-# carol registered over UDP and listens on TCP at the same port, as RFC
-# 3261 asks of every phone: the INVITE reaches her over TCP.
-register x x-reg-c carol "$PC"
-# Her answer's Contact says TCP, as a phone answering over TCP writes it:
-# the ACK and BYE reach her over TCP too.
-if sipp_bg x-carol uas-call.xml -t t1 -p "$PC" -s carol -key cparams ";transport=tcp"; then
-	sipp_run x-uac-c "$tmp/uac-big.xml" "$RELAY" -p "$PA" -s carol -key me alice
-	sipp_ok x-uac-c "x: alice's large INVITE to carol is answered"
-	sipp_wait x-carol
-	sipp_ok x-carol "x: carol's phone takes the call over TCP (RFC 3261 §18.1.1)"
-	check "x: carol got the INVITE with the relay's TCP Via" \
-		sipp_got x-carol "^INVITE " "^Via: SIP/2.0/TCP 127\.0\.0\.1:$LANT;"
-else
-	fail "x: carol's phone did not start"
-fi
-# dave listens on UDP only: his TCP port refuses, so UDP after all.
+PE=$(free_port) && PF=$(free_port) || give_up "x: no free port"
+# x_call NAME USER IP PORT SIPP-ARGS...: alice's large INVITE to USER,
+# whose phone at IP:PORT runs uas-call.xml with SIPP-ARGS.
+x_call() {
+	_xn=$1 _xu=$2 _xi=$3 _xp=$4
+	shift 4
+	if sipp_bg "x-$_xn" uas-call.xml -i "$_xi" -p "$_xp" -s "$_xu" "$@"; then
+		sipp_run "x-uac-$_xn" "$tmp/uac-big.xml" "$RELAY" -p "$PA" -s "$_xu" -key me alice
+		sipp_ok "x-uac-$_xn" "x: alice's large INVITE to $_xu is answered"
+		sipp_wait "x-$_xn"
+		sipp_ok "x-$_xn" "x: $_xu's phone completes the call"
+	else
+		fail "x: $_xu's phone did not start"
+	fi
+}
+# erin registered over UDP and listens on TCP at the same port, as RFC
+# 3261 asks of every phone: the INVITE reaches her over TCP.  Her answer's
+# Contact says TCP, as a phone answering over TCP writes it: the ACK and
+# BYE reach her over TCP too.
+register x x-reg-e erin "$PE" -i 127.0.0.3
+x_call erin erin 127.0.0.3 "$PE" -t t1 -key cparams ";transport=tcp"
+check "x: erin got the INVITE over TCP, with the relay's TCP Via (RFC 3261 §18.1.1)" \
+	sipp_got x-erin "^INVITE " "^Via: SIP/2.0/TCP 127\.0\.0\.1:$LANT;"
+# fred listens on UDP only: his TCP port refuses, so UDP after all.
+register x x-reg-f fred "$PF" -i 127.0.0.4
+x_call fred fred 127.0.0.4 "$PF"
+check "x: fred got the INVITE over UDP, over 1300 bytes" \
+	sipp_got x-fred "^INVITE " "^X-Pad: x{1000}"
+log_has "x: the relay says fred takes no TCP" "$sc_log" \
+	"device phone-f: no TCP at 127\.0\.0\.4:$PF .*bytes over UDP"
+# dave is matched by address and port: over TCP his own requests would
+# come from another port (and be refused), so UDP, without trying TCP.
 register x x-reg-d dave "$PD"
 call x x-dave alice "$PA" dave "$PD" "$tmp/uac-big.xml" uas-call.xml
-check "x: dave got the INVITE over UDP, over 1300 bytes" \
-	sipp_got x-dave-uas "^INVITE " "^X-Pad: x{1000}"
-log_has "x: the relay says dave takes no TCP" "$sc_log" \
-	"device phone-d: no TCP at 127\.0\.0\.1:$PD .*bytes over UDP"
+log_lacks "x: no TCP tried for dave (matched by port)" "$sc_log" "no TCP at 127\.0\.0\.1:$PD"
 sc_end x
-log_has "x: the relay counted one request over UDP for its size" "$sc_log" \
-	"1 requests over 1300 bytes sent over UDP"
+log_has "x: the relay counted two requests over UDP for their size" "$sc_log" \
+	" 2 requests over 1300 bytes sent over UDP"
 
 # --- y: two UDP listeners -----------------------------------------------------------
 echo "-- y: answers leave from the socket the request came in on"

@@ -236,6 +236,14 @@ kam_stop() {
 	it_stop "$kam_pid"
 	kam_pid=""
 }
+# kam_family: kamailio's PID and its children's (from /proc, by parent).
+kam_family() {
+	echo "$kam_pid"
+	for _kf in /proc/[0-9]*/stat; do
+		[ "$(sed -n 's/^.*) [A-Za-z] \([0-9]*\) .*/\1/p' "$_kf" 2>/dev/null)" = "$kam_pid" ] &&
+			_kf=${_kf#/proc/} && echo "${_kf%/stat}"
+	done
+}
 # kam_rpc CMD ARGS...: a kamailio RPC over the ctl socket (kamcmd).
 kam_rpc() {
 	timeout 10 kamcmd -s "unix:$kam_dir/kamailio_ctl" "$@"

@@ -1447,6 +1447,18 @@ static void test_wan_request_two_lines(void)
 				    &lk),
 		     SC_CORE_FORWARD);
 	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5062");
+	/* Addressed by AOR alone (no token): each line by the AOR it
+	 * registered, at the Contact it registered. */
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE", "sip:4930123456@" WAN, ""), &lk),
+		     SC_CORE_FORWARD);
+	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5060");
+	view(&fwd, &out);
+	CHECK_STR(fwd.m.ruri, "sip:4930123456@192.168.1.20:5060");
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE", "sip:4930123457@" WAN, ""), &lk),
+		     SC_CORE_FORWARD);
+	CHECK_STR(sc_str_cstr(dst_text(&out)), "192.168.1.20:5062");
+	view(&fwd, &out);
+	CHECK_STR(fwd.m.ruri, "sip:4930123457@192.168.1.20:5062");
 }
 
 /* A REGISTER that removes the binding ("Contact: *" with Expires: 0, or
@@ -2043,6 +2055,23 @@ static void test_wan_request_too_large_for_udp(void)
 	CHECK_EQ_INT(out.tp, SC_TP_UDP);
 	CHECK(out.alt == NULL);
 	CHECK_EQ_INT((int)core.st.oversize_udp, 2);
+	/* A device matched by address and port: its own requests over TCP
+	 * would come from another port, so UDP, counted. */
+	{
+		struct sockaddr_storage yealink = addr("192.168.1.50", 5062);
+
+		CHECK_EQ_INT(device_sends(ata_register("z9hG4bK-ylk1", 61373), &yealink, SC_TP_UDP),
+			     SC_CORE_FORWARD);
+		view(&fwd, &out);
+		snprintf(ruri, sizeof(ruri), "%s", contact_uri(&fwd));
+		CHECK(strstr(ruri, "desk-yealink") != NULL);
+		CHECK_EQ_INT(provider_sends_sized(provider_request("INVITE", ruri, tcp_via), &lk),
+			     SC_CORE_FORWARD);
+		CHECK_EQ_INT(idx(out.device), YEALINK);
+		CHECK_EQ_INT(out.tp, SC_TP_UDP);
+		CHECK(out.len > SC_MTU_UDP_MAX);
+		CHECK_EQ_INT((int)core.st.oversize_udp, 3);
+	}
 }
 
 int main(void)
