@@ -10,7 +10,7 @@ set -eu
 build="gcc make libc6-dev libwolfssl-dev libuv1-dev libyaml-dev"
 case "${1:-build}" in
 build) want="$build" ;;
-check) want="$build clang libclang-rt-14-dev openssl gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross qemu-user musl-tools kamailio kamailio-tls-modules sip-tester iproute2 nftables python3-minimal" ;;
+check) want="$build clang libclang-rt-14-dev openssl gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross qemu-user musl-tools kamailio kamailio-tls-modules sip-tester baresip-core iproute2 nftables python3-minimal" ;;
 demo) want="$build openssl kamailio kamailio-tls-modules sip-tester iproute2" ;;
 fuzz) want="$build clang libclang-rt-14-dev" ;;
 bench) want="$build openssl kamailio kamailio-tls-modules sip-tester iproute2 procps jq util-linux ca-certificates gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross" ;;

@@ -5,7 +5,7 @@
 # run of every step, so a unit test counts four times (native, sanitizers,
 # arm64, armhf) and a config, tls or interop check twice (native and
 # sanitizer builds); "distinct tests" counts each once: the native unit
-# tests plus the native config, tls, interop and calls runs.  Skipped adds up the
+# tests plus the native config, tls, interop, calls and phones runs.  Skipped adds up the
 # "NAME: N skipped" lines of the steps (cases that cannot run here: no
 # IPv6 loopback, not root...); a skip is never a pass.
 # Steps: native unit tests (gcc), the config tests against the real binary,
@@ -13,7 +13,8 @@
 # TLS peers (openssl s_server, Kamailio) with both builds, the relay between
 # sipp phones and a Kamailio TLS provider (tests/interop: run.sh, and
 # calls.sh for calls as real equipment makes them and peers that fail under
-# them) with both builds,
+# them, phones.sh with real softphones, baresip, as the phones) with both
+# builds,
 # arm64 and armhf cross
 # builds with their unit tests under qemu-user, a compile of every source
 # against musl's headers, and a replay of every fuzz
@@ -27,7 +28,7 @@ failed=0
 skipped=0
 status=0
 # The steps whose tests count once in "distinct tests", and their counts.
-distinct_steps="layout-test layout native config tls interop calls"
+distinct_steps="layout-test layout native config tls interop calls phones"
 distinct=0
 distinct_parts=""
 
@@ -102,6 +103,8 @@ step interop-sanitizers env SIPSIDECAR=build/native-san/sipsidecar \
 step calls env SIPSIDECAR=build/native/sipsidecar tests/interop/calls.sh
 step calls-sanitizers env SIPSIDECAR=build/native-san/sipsidecar \
 	SIPSEND=build/native/tools/sipsend tests/interop/calls.sh
+step phones env SIPSIDECAR=build/native/sipsidecar tests/interop/phones.sh
+step phones-sanitizers env SIPSIDECAR=build/native-san/sipsidecar tests/interop/phones.sh
 for arch in arm64 armhf; do
 	step "sysroot-$arch" platform/sysroot.sh "$arch"
 	step "$arch" make -j"$jobs" unit ARCH="$arch"
@@ -110,6 +113,6 @@ step musl platform/musl.sh
 step fuzz-replay tests/fuzz/run.sh replay
 
 echo "check: distinct tests: $distinct ($distinct_parts); the unit tests run 4 times" \
-	"(native, sanitizers, arm64, armhf), config, tls, interop and calls twice (native, sanitizers)"
+	"(native, sanitizers, arm64, armhf), config, tls, interop, calls and phones twice (native, sanitizers)"
 echo "check: $passed passed, $failed failed, $skipped skipped ($distinct distinct tests)"
 exit $status
