@@ -194,6 +194,14 @@ static void redial(uv_timer_t *t)
 		flow_dial(f);
 }
 
+void sc_flow_nudge(struct sc_flow *f)
+{
+	if (f->stopping || !f->was_open || (f->state != SC_FLOW_DOWN && f->state != SC_FLOW_IDLE))
+		return;
+	f->down_until = now_ms(f);
+	uv_timer_start(&f->timer, redial, 0, 0);
+}
+
 static void cert_verdict(uv_timer_t *t)
 {
 	struct sc_flow *f = t->data;

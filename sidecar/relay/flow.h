@@ -121,6 +121,12 @@ int sc_flow_queue(struct sc_flow *f, const struct sc_sip_msg *m, struct sc_dev *
 /* A request went out on the open flow: its answer is watched for (B14). */
 void sc_flow_sent(struct sc_flow *f);
 
+/* Another flow to the same upstream has just come back: the path is
+ * there again, so a flow waiting out its back-off after a drop dials now
+ * instead (a lost NAT binding takes every flow with it, and each phone's
+ * calls would be refused until its own flow's back-off ended). */
+void sc_flow_nudge(struct sc_flow *f);
+
 /* Events from the flow's link. */
 void sc_flow_link_open(struct sc_flow *f, struct sc_link *l, int status);
 void sc_flow_link_data(struct sc_flow *f);

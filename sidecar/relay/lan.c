@@ -88,13 +88,19 @@ static void flow_refuse(void *arg, struct sc_flow *f, const struct sc_flow_pendi
 }
 
 /* A flow is back: each of its devices' registrations goes out again on
- * it (B7), as the core builds them. */
+ * it (B7), as the core builds them, and the other flows to its upstream
+ * dial now. */
 static void flow_reopened(void *arg, struct sc_flow *f)
 {
 	struct sc_relay *r = arg;
 	struct sc_core_out *o = &r->out;
 	size_t i;
 
+	/* Its siblings to the same upstream need not wait out their back-off
+	 * (flow.h). */
+	for (i = 0; i < r->nflows; i++)
+		if (&r->flows[i] != f && r->flows[i].up == f->up)
+			sc_flow_nudge(&r->flows[i]);
 	for (i = 0; i < r->core.reg.ndev && f->state == SC_FLOW_OPEN; i++) {
 		struct sc_dev *d = r->core.reg.dev[i];
 
