@@ -71,6 +71,23 @@ it_summary() {
 	[ "$failed" -eq 0 ]
 }
 
+# it_begin NAME TOOL...: the run is called NAME (its summary lines); each
+# TOOL must be installed and the relay built, or the run gives up.
+it_begin() {
+	it_name=$1
+	shift
+	for _ib_t in "$@"; do
+		command -v "$_ib_t" >/dev/null 2>&1 || give_up "$_ib_t is not installed"
+	done
+	[ -x "$SIPSIDECAR" ] || give_up "$SIPSIDECAR is not built (make)"
+}
+# give_up WHY: the run cannot go on; counts one failure, and ends it.
+give_up() {
+	fail "$*"
+	it_summary "${it_name:-interop}"
+	exit 1
+}
+
 # --- processes --------------------------------------------------------------
 
 # it_track PID / it_untrack PID: the PIDs cleanup will stop.

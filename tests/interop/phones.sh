@@ -38,16 +38,7 @@ cd "$(dirname "$0")/../.." || exit 1
 it_netns sc-phones tests/interop/phones.sh "$@"
 . tests/interop/lib.sh
 
-give_up() {
-	fail "$*"
-	it_summary phones
-	exit 1
-}
-
-for tool in kamailio kamcmd baresip python3 openssl ss; do
-	command -v "$tool" >/dev/null 2>&1 || give_up "$tool is not installed"
-done
-[ -x "$SIPSIDECAR" ] || give_up "$SIPSIDECAR is not built (make)"
+it_begin phones kamailio kamcmd baresip python3 openssl ss
 it_certs || give_up "cannot make test certificates"
 BSPHONE=tests/interop/bsphone.py
 

@@ -57,17 +57,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/interop/lib.sh
 
-# give_up WHY: the run cannot go on; counts one failure.
-give_up() {
-	fail "$*"
-	it_summary interop
-	exit 1
-}
-
-for tool in kamailio kamcmd sipp openssl ss python3; do
-	command -v "$tool" >/dev/null 2>&1 || give_up "$tool is not installed"
-done
-[ -x "$SIPSIDECAR" ] || give_up "$SIPSIDECAR is not built (make)"
+it_begin interop kamailio kamcmd sipp openssl ss python3
 [ -x "$SIPSEND" ] || give_up "$SIPSEND is not built (make tools)"
 it_certs || give_up "cannot make test certificates"
 
