@@ -135,9 +135,12 @@ int sc_daemon_run(const struct sc_conf *conf)
 	log_info("stopped: %lu from unknown sources, %lu malformed, %lu retransmissions absorbed, "
 		 "%lu responses for unknown transactions, %lu device responses not for us, "
 		 "%lu provider requests for no device, %lu late provider responses, "
-		 "%lu requests timed out (408), %lu requests over 1300 bytes sent over UDP",
+		 "%lu requests timed out (408), %lu requests over 1300 bytes sent over UDP, "
+		 "%lu messages on wan.listen connections of no upstream, %lu tokens from another "
+		 "upstream",
 		 st->unknown_source, st->malformed, st->retransmissions, st->unknown_txn,
-		 st->not_ours, st->no_device, st->late, st->timeouts, st->oversize_udp);
+		 st->not_ours, st->no_device, st->late, st->timeouts, st->oversize_udp,
+		 st->unattributed, st->other_upstream);
 out:
 	/* Close whatever is still open (everything, after a failed start) and
 	 * let the loop run the close callbacks. */

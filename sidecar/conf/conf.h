@@ -73,6 +73,10 @@ struct sc_conf_upstream {
 	bool trusted;
 	unsigned reregister_max;    /* seconds: the longest expiry devices get once a
 				     * replayed REGISTER was challenged (B7) */
+	struct sc_net_match *accept_from; /* sources on wan.listen that count as this
+					   * upstream (B15); none: the addresses its
+					   * uri resolves to */
+	size_t naccept_from;
 	struct sc_conf_pos pos;
 };
 

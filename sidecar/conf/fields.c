@@ -401,12 +401,14 @@ void f_match_list(struct ld *ld, yaml_node_t *n, void *obj, const struct field *
 	struct sc_net_match **arr = ld_dst(obj, f->off);
 	size_t *cnt = ld_dst(obj, f->off2);
 	long len = ld_seq_len(ld, n, f->name, "e.g. [ 192.168.1.0/24 ]", true), i;
+	char what[40];
 
 	if (len <= 0)
 		return;
+	snprintf(what, sizeof(what), "%s entry", f->name);
 	*arr = ld_calloc(ld, (size_t)len, sizeof(**arr));
 	for (i = 0; *arr && i < len && !ld->stop; i++)
-		if (match_node(ld, ld_seq_item(ld, n, i), "allow entry", &(*arr)[*cnt]))
+		if (match_node(ld, ld_seq_item(ld, n, i), what, &(*arr)[*cnt]))
 			(*cnt)++;
 }
 

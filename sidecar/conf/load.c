@@ -588,6 +588,7 @@ void sc_conf_free(struct sc_conf *c)
 		free(u->certificate);
 		free(u->private_key);
 		free(u->ciphers);
+		free(u->accept_from);
 	}
 	free(c->upstreams);
 	for (i = 0; i < c->ndevices; i++) {

@@ -186,7 +186,7 @@ static const struct table wan_table = TABLE(wan_fields, finish_wan);
 /* ---- upstreams ---- */
 
 enum { U_URI, U_SNI, U_CA, U_VERIFY, U_CERT, U_KEY, U_MINV, U_CIPHERS, U_CONN, U_KEEPALIVE,
-       U_HANDSHAKE, U_TRUSTED, U_REREG };
+       U_HANDSHAKE, U_TRUSTED, U_REREG, U_ACCEPT };
 static const struct field up_fields[] = {
 	[U_URI] = FLD("uri", f_uri, struct sc_conf_upstream, uri, NULL),
 	/* None: the uri's host (finish_upstream). */
@@ -207,6 +207,9 @@ static const struct field up_fields[] = {
 	[U_TRUSTED] = FLD("trusted", f_bool, struct sc_conf_upstream, trusted, "false"),
 	[U_REREG] = FLD("reregister_max", f_duration, struct sc_conf_upstream, reregister_max,
 			"120s"),
+	/* None: the addresses the uri resolves to (relay/attrib.c). */
+	[U_ACCEPT] = FLD2("accept_from", f_match_list, struct sc_conf_upstream, accept_from,
+			  naccept_from, 0, NULL),
 };
 
 static void finish_upstream(struct ld *ld, void *obj, yaml_node_t *n, const struct kv *kv)

@@ -376,6 +376,13 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 	int rc;
 	size_t i;
 
+	/* B15: only an upstream reaches a device. */
+	if (!lk->upstream) {
+		c->st.unattributed++;
+		o->unattributed = true;
+		o->why = "the connection belongs to no upstream";
+		return sc_core_reply(m, 403, "Forbidden", NULL, o);
+	}
 	if (m->max_forwards == 0)
 		return sc_core_reply(m, 483, "Too Many Hops", NULL, o);
 	sc_edit_init(&ed);
@@ -390,10 +397,15 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 	if (rc == 1) {
 		have_tok = true;
 		dev = sc_devices_find(&c->reg, tok.device);
+		if (dev && dev->up != lk->upstream) {
+			c->st.other_upstream++;
+			o->why = "a token for a device of another upstream";
+			return sc_core_reply(m, 403, "Forbidden", NULL, o);
+		}
 	} else if (sc_sip_uri_parse(&ru, m->ruri) == 0 && ru.is_sip && sc_str_set(ru.user)) {
 		/* By AOR: the line that registered it (a two-line ATA: line 1
 		 * rings line 1), sent as if its Contact had been addressed. */
-		const struct sc_dev_line *l = sc_register_aor(&c->reg, ru.user, &dev);
+		const struct sc_dev_line *l = sc_register_aor(&c->reg, lk->upstream, ru.user, &dev);
 
 		if (l) {
 			rc = sc_edit_replace(&ed, sc_str_off(m->ruri, m->buf), m->ruri.n,
@@ -408,7 +420,7 @@ int sc_core_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 	for (i = 0; i < c->reg.ndev && !dev && !have_tok; i++) {
 		struct sc_dev *d = c->reg.dev[i];
 
-		if (d->conf->has_address && (!lk->upstream || d->up == lk->upstream))
+		if (d->conf->has_address && d->up == lk->upstream)
 			dev = d;
 	}
 	if (!dev) {
@@ -644,11 +656,17 @@ int sc_core_wan_input(struct sc_core *c, const char *buf, size_t len,
 	o->why = NULL;
 	o->malformed = false;
 	o->notice = false;
+	o->unattributed = false;
 	rc = sc_sip_msg_parse(m, buf, len);
 	if (rc < 0) {
 		c->st.malformed++;
 		o->malformed = true;
 		o->why = rc == -EMSGSIZE ? "too large" : "does not parse";
+		return SC_CORE_DROP;
+	}
+	if (!m->is_request && !lk->upstream) {
+		c->st.unattributed++;
+		o->why = "a response on a connection of no upstream";
 		return SC_CORE_DROP;
 	}
 	if (!m->is_request)
@@ -668,22 +686,6 @@ int sc_core_undeliverable(struct sc_core *c, struct sc_core_out *o)
 		return SC_CORE_DROP;
 	o->why = "no connection to the device";
 	return sc_core_reply(&c->msg, 480, "Temporarily Unavailable", NULL, o);
-}
-
-struct sc_up *sc_core_attribute(const struct sc_core *c, bool chain_verified,
-				bool (*has_identity)(void *arg, const char *name), void *arg)
-{
-	size_t i;
-
-	if (!chain_verified)
-		return NULL;
-	for (i = 0; i < c->reg.nup; i++) {
-		const struct sc_conf_upstream *u = c->reg.up[i]->conf;
-
-		if (has_identity(arg, u->server_name ? u->server_name : u->host))
-			return c->reg.up[i];
-	}
-	return NULL;
 }
 
 void sc_core_malformed(struct sc_core *c)

@@ -49,6 +49,8 @@ struct sc_core_stats {
 	unsigned long late;             /* B13: provider responses after their transaction ended */
 	unsigned long timeouts;         /* B13: requests answered 408 (Timer B, C, F) */
 	unsigned long oversize_udp;     /* requests over 1300 bytes sent over UDP (mtu.h) */
+	unsigned long unattributed;     /* B15: requests on a connection of no upstream (403) */
+	unsigned long other_upstream;   /* B15: a device's token from another upstream (403) */
 };
 
 /* Our address as the peer of TLS link id sees it ("host:port"), or NULL
@@ -125,6 +127,7 @@ struct sc_core_out {
 	bool resend;                /* SUBMIT: a retransmission whose first copy was lost
 				     * with its connection */
 	bool notice;                /* o->why is worth a line at info (a replay's outcome) */
+	bool unattributed;          /* B15: refused, on a connection of no upstream */
 	const char *why;            /* a drop's or a local answer's reason, for the log */
 };
 
@@ -190,14 +193,6 @@ int sc_core_wan_input(struct sc_core *c, const char *buf, size_t len,
  * delivered (the device's TCP connection is gone): REPLY with a 480 for
  * the provider, or DROP for a response or an ACK. */
 int sc_core_undeliverable(struct sc_core *c, struct sc_core_out *o);
-
-/* Which upstream a connection to wan.listen belongs to: one whose
- * server_name (else uri host) the verified client certificate carries, as
- * has_identity(arg, name) says; NULL when the chain did not verify or
- * names no upstream.  Only such a connection's INVITEs may be
- * trust-marked (B6). */
-struct sc_up *sc_core_attribute(const struct sc_core *c, bool chain_verified,
-				bool (*has_identity)(void *arg, const char *name), void *arg);
 
 /* A TCP or TLS stream broke (over 64 KiB, or it cannot be framed), or a
  * datagram was over 64 KiB: counted as malformed (B8). */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "attrib.h"
 #include "devices.h"
 
 void sc_devices_free(struct sc_devices *r)
@@ -43,6 +44,7 @@ int sc_devices_build(struct sc_devices *r, const struct sc_conf *conf)
 		}
 		u->name = conf->upstreams[i].name;
 		u->conf = &conf->upstreams[i];
+		sc_attrib_init(u);
 		r->up[r->nup++] = u;
 	}
 	for (i = 0; rc == 0 && i < conf->ndevices; i++) {

@@ -15,6 +15,7 @@
 
 #include "../base/str.h"
 #include "../conf/conf.h"
+#include "../net/match.h"
 #include "../net/addr.h"
 
 struct sc_flow;
@@ -34,12 +35,17 @@ struct sc_dev_line {
 	char contact[256];       /* its Contact URI, as the device wrote it */
 };
 
+#define SC_UP_ADDRS 8
+
 struct sc_up {
 	const char *name;                       /* the settings' own string */
 	const struct sc_conf_upstream *conf;    /* its current settings */
 	struct sc_flow *flow;                   /* its shared flow (connection: shared) */
 	struct sc_tls_ctx *ctx;                 /* its TLS client context */
 	bool replay_challenged; /* it challenged a replayed REGISTER (B7): expiries capped */
+	/* attrib.h: the addresses its uri resolves to, its default accept_from. */
+	struct sc_net_match addrs[SC_UP_ADDRS];
+	size_t naddrs;
 };
 
 struct sc_dev {

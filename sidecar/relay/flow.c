@@ -8,6 +8,7 @@
 #include "../base/log.h"
 #include "../tls/ctx.h"
 #include "../tls/diag.h"
+#include "attrib.h"
 #include "flow.h"
 
 static void flow_dial(struct sc_flow *f);
@@ -305,6 +306,9 @@ static void resolved(struct sc_dns_query *q, int status, const struct sc_net_add
 		log_warn("upstream %s: cannot resolve %s: %s", u->name, u->host, uv_strerror(status));
 		fail(f, sc_tls_diag_summary(SC_TLS_DIAG_DNS));
 	} else {
+		/* What it resolves to is where its own connections to
+		 * wan.listen may come from (B15, attrib.h). */
+		sc_attrib_resolved(f->up, targets, ntargets);
 		/* The first target only, as before: trying the next ones on
 		 * failure comes with RFC 3263. */
 		connect_to(f, (const struct sockaddr *)&targets[0].ss);

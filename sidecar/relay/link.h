@@ -35,6 +35,7 @@ struct sc_link {
 	bool open;
 	bool verified;         /* chain and identity, for this upstream */
 	bool got_data;
+	unsigned refused;      /* requests refused: it belongs to no upstream (B15) */
 	char wan[96];          /* our host:port as this peer should see it */
 	struct sc_stream_rx rx;
 };

@@ -71,13 +71,13 @@ const struct sc_dev_line *sc_register_line(const struct sc_dev *d, const char *h
 	return NULL;
 }
 
-const struct sc_dev_line *sc_register_aor(const struct sc_devices *reg, sc_str user,
-					  struct sc_dev **dev)
+const struct sc_dev_line *sc_register_aor(const struct sc_devices *reg, const struct sc_up *up,
+					  sc_str user, struct sc_dev **dev)
 {
 	size_t i, j;
 
 	for (i = 0; i < reg->ndev; i++)
-		for (j = 0; j < SC_DEV_LINES; j++) {
+		for (j = 0; j < SC_DEV_LINES && reg->dev[i]->up == up; j++) {
 			const struct sc_dev_line *l = &reg->dev[i]->lines[j];
 
 			if (l->aor[0] && l->contact[0] && sc_str_eqz(user, l->aor)) {

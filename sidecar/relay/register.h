@@ -44,10 +44,11 @@ void sc_register_sent(struct sc_dev *d, const struct sc_sip_msg *m, uint64_t key
 /* The line of d whose Contact is host[:port] hostport, or NULL. */
 const struct sc_dev_line *sc_register_line(const struct sc_dev *d, const char *hostport);
 
-/* The line, of any device, that registered the AOR whose user part is
- * user (its device in *dev), or NULL. */
-const struct sc_dev_line *sc_register_aor(const struct sc_devices *reg, sc_str user,
-					  struct sc_dev **dev);
+/* The line, of any device of upstream up, that registered the AOR whose
+ * user part is user (its device in *dev), or NULL: an AOR registered
+ * through one upstream is not reached from another (B15). */
+const struct sc_dev_line *sc_register_aor(const struct sc_devices *reg, const struct sc_up *up,
+					  sc_str user, struct sc_dev **dev);
 
 /* The provider accepted the REGISTER of transaction key: it is now d's
  * registration (or, a removal, d has none). */

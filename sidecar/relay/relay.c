@@ -9,10 +9,14 @@
 #define LOG_TAG "relay"
 #include "../base/log.h"
 #include "../tls/ctx.h"
+#include "attrib.h"
 #include "relay.h"
 #include "timeout.h"
 #include "tlsconf.h"
 #include "wiring.h"
+
+/* Requests refused on a connection of no upstream before it is closed. */
+#define SC_RELAY_REFUSALS 3
 
 /* Sends the core's output to a device. */
 static int to_device(struct sc_relay *r, const struct sc_core_out *o)
@@ -117,9 +121,19 @@ static void link_message(void *arg, struct sc_link *l, const char *buf, size_t l
 		else if (o->why)
 			log_debug("from %s: dropped: %s", peer, o->why);
 	} else if (rc == SC_CORE_REPLY) {
-		if (o->why)
+		if (o->why && o->unattributed)
+			log_debug("from %s: answered locally: %s", peer, o->why);
+		else if (o->why)
 			log_info("from %s: answered locally: %s", peer, o->why);
 		(void)sc_link_send(l, o->buf, o->len);
+		/* B15: a few refusals, then the connection goes (its 403s
+		 * still flushed). */
+		if (o->unattributed && ++l->refused == SC_RELAY_REFUSALS) {
+			log_info("from %s: closing: %u requests refused, the connection belongs to no "
+				 "upstream",
+				 peer, l->refused);
+			sc_tls_conn_close(l->conn, "refused: it belongs to no upstream");
+		}
 	} else if (to_device(r, o) < 0) {
 		o->alt = NULL;
 		if (sc_core_undeliverable(&r->core, o) == SC_CORE_REPLY)
@@ -140,22 +154,36 @@ static void link_open(void *arg, struct sc_link *l, int status)
 {
 	struct sc_relay *r = arg;
 	const char *peer = sc_tls_conn_peer(l->conn);
+	struct sockaddr_storage ss;
+	enum sc_attrib_how how;
+	bool chain = l->verified;
 
 	if (l->flow) {
 		sc_flow_link_open(l->flow, l, status);
 		return;
 	}
-	if (status < 0 || !l->verified)
+	if (status < 0)
 		return;
-	/* A provider's connection to wan.listen: the core says which upstream
-	 * its verified client certificate belongs to. */
-	l->up = sc_core_attribute(&r->core, true, sc_link_has_identity, l);
-	l->verified = l->up != NULL;
-	if (l->up)
+	/* A connection to wan.listen: which upstream it belongs to (B15). */
+	l->up = sc_attrib_link(&r->core.reg, chain, sc_link_has_identity, l,
+			       sc_tls_conn_peer_addr(l->conn, &ss) == 0 ? (struct sockaddr *)&ss : NULL,
+			       &how);
+	l->verified = how == SC_ATTRIB_CERT;
+	if (how == SC_ATTRIB_CERT) {
 		log_info("from %s: client certificate is for upstream %s", peer, l->up->name);
-	else
+		return;
+	}
+	if (chain)
 		log_info("from %s: client certificate verified but is for no upstream's "
 			 "server_name: its calls are not trust-marked",
+			 peer);
+	if (how == SC_ATTRIB_ADDRESS)
+		log_info("from %s: upstream %s by its address (accept_from): relayed, never "
+			 "trust-marked",
+			 peer, l->up->name);
+	else
+		log_info("from %s: belongs to no upstream (no client certificate for one, an "
+			 "address in no accept_from): its requests are refused",
 			 peer);
 }
 
@@ -244,6 +272,8 @@ int sc_relay_new(struct sc_relay **out, uv_loop_t *loop, const struct sc_conf *c
 		rc = contexts(r);
 	if (rc == 0)
 		rc = sc_flows_build(&r->flows, &r->nflows, &r->core.reg, loop, &r->links, &sc_relay_lan_flow, r);
+	if (rc == 0 && sc_relay_lookups_start(r) < 0)
+		rc = -ENOMEM;
 	return rc;
 }
 
@@ -292,6 +322,7 @@ void sc_relay_stop(struct sc_relay *r)
 	uv_close((uv_handle_t *)&r->retx_timer, NULL);
 	for (i = 0; i < r->nflows; i++)
 		sc_flow_stop(&r->flows[i]);
+	sc_relay_lookups_stop(r);
 	sc_links_close(&r->links, "shutting down");
 }
 
@@ -311,6 +342,7 @@ void sc_relay_free(struct sc_relay *r)
 	sc_tcp_free(&r->tcp);
 	sc_links_free(&r->links);
 	free(r->flows);
+	free(r->lookups);
 	free(r);
 }
 

@@ -8,6 +8,7 @@
 
 #include <uv.h>
 
+#include "../dns/resolve.h"
 #include "../net/tcp.h"
 #include "../net/udp.h"
 #include "core.h"
@@ -28,6 +29,8 @@ struct sc_relay {
 	uv_timer_t retx_timer;      /* Timer A/E towards UDP devices */
 	bool stopping;
 	struct sc_sip_msg qmsg;     /* a queued request, parsed again */
+	struct sc_dns_query *lookups; /* lookup.c: one per upstream */
+	uv_timer_t lookup_timer;
 	struct sc_core_out out;
 };
 
@@ -40,6 +43,12 @@ struct sc_relay_big {
 	size_t len;
 	char buf[];
 };
+
+/* lookup.c: each upstream's addresses looked up now and every 5 minutes
+ * (its default accept_from, B15); stopped with the relay, the array freed
+ * by sc_relay_free.  Returns 0 or -1 (no memory). */
+int sc_relay_lookups_start(struct sc_relay *r);
+void sc_relay_lookups_stop(struct sc_relay *r);
 
 /* Starts Timer A/E's timer when a UDP request is being repeated. */
 void sc_relay_retx_arm(struct sc_relay *r);

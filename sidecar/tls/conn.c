@@ -621,6 +621,13 @@ const char *sc_tls_conn_peer(const struct sc_tls_conn *c)
 	return c->peer;
 }
 
+int sc_tls_conn_peer_addr(const struct sc_tls_conn *c, struct sockaddr_storage *ss)
+{
+	int len = sizeof(*ss);
+
+	return c->tcp_up ? uv_tcp_getpeername(&c->tcp, (struct sockaddr *)ss, &len) : UV_ENOTCONN;
+}
+
 int sc_tls_conn_local(const struct sc_tls_conn *c, struct sockaddr_storage *ss)
 {
 	int len = sizeof(*ss);

@@ -85,6 +85,10 @@ void *sc_tls_conn_data(const struct sc_tls_conn *c);
  * net/addr.h writes it); "?" when it is not known. */
 const char *sc_tls_conn_peer(const struct sc_tls_conn *c);
 
+/* The peer's address (which upstream a connection to wan.listen is).
+ * Returns 0 or a negative errno. */
+int sc_tls_conn_peer_addr(const struct sc_tls_conn *c, struct sockaddr_storage *ss);
+
 /* The local address of the TCP connection (for a Via sent-by).  Returns 0
  * or a negative errno. */
 int sc_tls_conn_local(const struct sc_tls_conn *c, struct sockaddr_storage *ss);

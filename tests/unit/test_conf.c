@@ -571,6 +571,30 @@ static void test_defaults(void)
 	HAS_ERR(4, 21, "reregister_max must be more than 0");
 	sc_conf_free(c);
 
+	/* accept_from (B15): a list of matches; none by default (the uri's
+	 * addresses then, relay/attrib.c); a bad entry at its position */
+	CHECK_EQ_INT(load("upstreams:\n"
+			  "  p:\n"
+			  "    uri: sips:sip.example\n"
+			  "    accept_from: [ 203.0.113.0/24, \"[2001:db8::5]\" ]\n"
+			  "devices: [ {name: a, match: 10.0.0.1, upstream: p} ]\n",
+			  &c),
+		     0);
+	if (c) {
+		CHECK_EQ_INT((int)c->upstreams[0].naccept_from, 2);
+		CHECK_EQ_INT(c->upstreams[0].accept_from[0].prefix, 24);
+		CHECK_EQ_INT(c->upstreams[0].accept_from[1].family, AF_INET6);
+	}
+	sc_conf_free(c);
+	CHECK(load("upstreams:\n"
+		   "  p:\n"
+		   "    uri: sips:sip.example\n"
+		   "    accept_from: [ 203.0.113.0/24, provider.example ]\n"
+		   "devices: [ {name: a, match: 10.0.0.1, upstream: p} ]\n",
+		   &c) != 0);
+	HAS_ERR(4, 36, "accept_from entry 'provider.example' is not an address");
+	sc_conf_free(c);
+
 	/* wan: verify_client defaults the CA bundle too */
 	CHECK_EQ_INT(load("wan:\n"
 			  "  listen: [ \"tls:0.0.0.0\" ]\n"

@@ -1262,11 +1262,12 @@ static void test_wan_request_token_restores_transport(void)
 static void test_wan_request_token_device_not_seen(void)
 {
 	struct sc_core_link lk;
-	struct sc_core_link anyone;
+	struct sc_core_link anyone, carrier;
 
 	fresh();
 	lk = link_of(0x53, "provider", true);
 	anyone = link_of(0x54, NULL, false);
+	carrier = link_of(0x55, "carrier", true);
 	/* The token is stateless: after a restart it still finds the ATA, at
 	 * the address it carries, because the ATA's match covers it. */
 	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
@@ -1287,15 +1288,35 @@ static void test_wan_request_token_device_not_seen(void)
 		     SC_CORE_REPLY);
 	view(&resp, &out);
 	CHECK_EQ_INT(resp.m.status, 480);
-	/* A token for a device that does not exist: 404, even from a peer a
-	 * static device would take requests from. */
+	/* A token for a device that does not exist: 404, even from an
+	 * upstream a static device would take requests from. */
 	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
 						     "sip:4930123456@" WAN ";transport=tls;sc=ghost~" ATA_CONTACT_HEX "~",
 						     ""),
-				    &anyone),
+				    &carrier),
 		     SC_CORE_REPLY);
 	view(&resp, &out);
 	CHECK_EQ_INT(resp.m.status, 404);
+	/* B15: the ATA's own token from another upstream (the carrier's
+	 * connection) reaches nobody: 403, counted. */
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
+						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~",
+						     ""),
+				    &carrier),
+		     SC_CORE_REPLY);
+	view(&resp, &out);
+	CHECK_EQ_INT(resp.m.status, 403);
+	CHECK_EQ_INT((int)core.st.other_upstream, 1);
+	/* ... and from a connection of no upstream: 403, counted apart. */
+	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
+						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~" ATA_CONTACT_HEX "~",
+						     ""),
+				    &anyone),
+		     SC_CORE_REPLY);
+	CHECK(out.unattributed);
+	view(&resp, &out);
+	CHECK_EQ_INT(resp.m.status, 403);
+	CHECK_EQ_INT((int)core.st.unattributed, 1);
 	/* A damaged token: a 400 for the caller to send. */
 	CHECK_EQ_INT(provider_sends(provider_request("INVITE",
 						     "sip:4930123456@" WAN ";transport=tls;sc=kitchen-ata~zz~", ""),
@@ -1612,9 +1633,13 @@ static void test_wan_request_static_device(void)
 	CHECK_STR(fwd.m.ruri, "sip:+4930555123@trunk-edge.example.net:5061");
 	CHECK(starts(hdr(&fwd, SC_HDR_VIA, 0), "SIP/2.0/UDP " LAN ";branch=z9hG4bK-sci"));
 	CHECK_STR(hdr(&fwd, SC_HDR_VIA, 1), PROVIDER_VIA);
-	/* A connection not known to be an upstream (wan.listen) too. */
-	CHECK_EQ_INT(provider_sends(inv, &anyone), SC_CORE_FORWARD);
-	CHECK_EQ_INT(idx(out.device), PBX);
+	/* B15: a connection of no upstream (wan.listen) does not reach it:
+	 * 403, and nothing goes to the PBX. */
+	CHECK_EQ_INT(provider_sends(inv, &anyone), SC_CORE_REPLY);
+	CHECK(out.unattributed);
+	view(&resp, &out);
+	CHECK_EQ_INT(resp.m.status, 403);
+	CHECK_EQ_INT((int)core.st.unattributed, 1);
 	/* Another upstream's connection does not reach the carrier's PBX. */
 	CHECK_EQ_INT(provider_sends(inv, &provider), SC_CORE_REPLY);
 	view(&resp, &out);
@@ -1731,14 +1756,12 @@ static void test_alert_info(void)
 	struct sc_core_link trusted;
 	struct sc_core_link unverified;
 	struct sc_core_link untrusted;
-	struct sc_core_link anyone;
 	struct sc_core_link plain;
 
 	fresh();
 	trusted = link_of(0x61, "provider", true);
 	unverified = link_of(0x62, "provider", false);
 	untrusted = link_of(0x63, "carrier", true);
-	anyone = link_of(0x64, NULL, true);
 	plain = link_of(0x65, "provider", true);
 	plain.tls = false;
 	/* An INVITE over a verified connection from the trusted upstream:
@@ -1746,10 +1769,11 @@ static void test_alert_info(void)
 	CHECK_EQ_INT(alert_infos("INVITE", ATA_TOKEN, &trusted), 1);
 	CHECK_STR(hdr(&fwd, SC_HDR_ALERT_INFO, 0), "Bellcore-dr4");
 	CHECK(has(&fwd, "\r\nAlert-Info: Bellcore-dr4\r\n"));
-	/* Anything less: no Alert-Info at all. */
+	/* Anything less: no Alert-Info at all (a connection of the trusted
+	 * upstream by address only, accept_from; an untrusted upstream's
+	 * device below).  A connection of no upstream, or another upstream's
+	 * for this device, reaches it not at all (B15, test_wan_request_*). */
 	CHECK_EQ_INT(alert_infos("INVITE", ATA_TOKEN, &unverified), 0);
-	CHECK_EQ_INT(alert_infos("INVITE", ATA_TOKEN, &untrusted), 0);
-	CHECK_EQ_INT(alert_infos("INVITE", ATA_TOKEN, &anyone), 0);
 	/* A verified peer of the trusted upstream, but not over TLS. */
 	CHECK_EQ_INT(alert_infos("INVITE", ATA_TOKEN, &plain), 0);
 	CHECK_EQ_INT(alert_infos("MESSAGE", ATA_TOKEN, &trusted), 0);

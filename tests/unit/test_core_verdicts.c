@@ -2,7 +2,7 @@
  * live in the core (sidecar/relay/core.c), each tested without sockets
  * through the entry points relay.c calls:
  *
- *   sc_core_attribute      which upstream a connection to wan.listen is (B6, B15)
+ *   sc_attrib_link         which upstream a connection to wan.listen is (B6, B15)
  *   sc_core_lan_input      400 / 403 / drop for what comes from the LAN (B1, B8),
  *                          a device's response back on its link or dropped,
  *                          a retransmission absorbed or sent again (B9)
@@ -30,6 +30,7 @@
 
 #include "sidecar/conf/conf.h"
 #include "sidecar/net/addr.h"
+#include "sidecar/relay/attrib.h"
 #include "sidecar/relay/core.h"
 #include "sidecar/relay/inbound.h"
 #include "sidecar/relay/outbound.h"
@@ -143,6 +144,14 @@ static struct sockaddr_storage addr(const char *ip, unsigned port)
 	struct sockaddr_in *in = (struct sockaddr_in *)(void *)&ss;
 
 	memset(&ss, 0, sizeof(ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		inet_pton(AF_INET6, ip, &in6->sin6_addr);
+		return ss;
+	}
 	in->sin_family = AF_INET;
 	in->sin_port = htons((uint16_t)port);
 	inet_pton(AF_INET, ip, &in->sin_addr);
@@ -404,7 +413,7 @@ static void check_our_tls_via(const struct view *v, const char *request, const c
 	CHECK(got == want);
 }
 
-/* ---- 1. sc_core_attribute ---- */
+/* ---- 1. sc_attrib_link ---- */
 
 /* The names a fake client certificate carries (NULL: none). */
 struct cert {
@@ -422,11 +431,25 @@ static bool cert_has(void *arg, const char *name)
 	return false;
 }
 
+/* By certificate: from an address that is in no accept_from. */
 static struct sc_up *attribute(bool chain_verified, const char *a, const char *b)
 {
 	struct cert c = { { a, b } };
+	struct sockaddr_storage stranger = addr("198.51.100.66", 40000);
+	enum sc_attrib_how how = SC_ATTRIB_ADDRESS;
+	struct sc_up *up = sc_attrib_link(&core.reg, chain_verified, cert_has, &c, SA(stranger), &how);
 
-	return sc_core_attribute(&core, chain_verified, cert_has, &c);
+	CHECK_EQ_INT(how, up ? SC_ATTRIB_CERT : SC_ATTRIB_NONE);
+	return up;
+}
+
+/* By address, without a certificate. */
+static struct sc_up *from(const char *ip, enum sc_attrib_how *how)
+{
+	struct cert c = { { NULL, NULL } };
+	struct sockaddr_storage peer = addr(ip, 40000);
+
+	return sc_attrib_link(&core.reg, false, cert_has, &c, SA(peer), how);
 }
 
 static void test_attribute(void)
@@ -460,6 +483,67 @@ static void test_attribute(void)
 	CHECK(attribute(true, "trunk.carrier.example", NULL) == UP(CARRIER));
 	CHECK(attribute(false, "trunk.carrier.example", NULL) == NULL);
 	cu->server_name = saved;
+}
+
+/* B15 by address: accept_from when an upstream has one, else the addresses
+ * its uri resolves to (an IP literal at once, a name once looked up). */
+static void test_attribute_by_address(void)
+{
+	struct sc_net_addr found[2];
+	enum sc_attrib_how how;
+
+	fresh();
+	/* Names only in this configuration, nothing looked up yet: nobody. */
+	CHECK(from("203.0.113.5", &how) == NULL);
+	CHECK_EQ_INT(how, SC_ATTRIB_NONE);
+	/* The provider's name resolved to two addresses: either is the
+	 * provider, by address; a neighbour is not. */
+	CHECK_EQ_INT(sc_net_addr_parse("203.0.113.5:5061", 0, &found[0]), 0);
+	CHECK_EQ_INT(sc_net_addr_parse("[2001:db8::5]:5061", 0, &found[1]), 0);
+	sc_attrib_resolved(UP(PROVIDER), found, 2);
+	CHECK(from("203.0.113.5", &how) == UP(PROVIDER));
+	CHECK_EQ_INT(how, SC_ATTRIB_ADDRESS);
+	CHECK(from("2001:db8::5", &how) == UP(PROVIDER));
+	CHECK(from("203.0.113.6", &how) == NULL);
+	/* A new lookup replaces the old addresses. */
+	sc_attrib_resolved(UP(PROVIDER), &found[1], 1);
+	CHECK(from("203.0.113.5", &how) == NULL);
+	CHECK(from("2001:db8::5", &how) == UP(PROVIDER));
+	/* A certificate for an upstream wins over the address of another. */
+	{
+		struct cert c = { { "trunk.carrier.example", NULL } };
+		struct sockaddr_storage peer = addr("2001:db8::5", 40000);
+
+		CHECK(sc_attrib_link(&core.reg, true, cert_has, &c, SA(peer), &how) == UP(CARRIER));
+		CHECK_EQ_INT(how, SC_ATTRIB_CERT);
+	}
+	/* accept_from, when set, is the list: the resolved addresses no
+	 * longer count. */
+	{
+		struct sc_conf_upstream *cu = (struct sc_conf_upstream *)UP(PROVIDER)->conf;
+		struct sc_net_match m;
+
+		CHECK_EQ_INT(sc_net_match_parse("192.0.2.0/24", &m, NULL), 0);
+		cu->accept_from = &m;
+		cu->naccept_from = 1;
+		CHECK(from("192.0.2.77", &how) == UP(PROVIDER));
+		CHECK_EQ_INT(how, SC_ATTRIB_ADDRESS);
+		CHECK(from("2001:db8::5", &how) == NULL);
+		cu->accept_from = NULL;
+		cu->naccept_from = 0;
+	}
+	/* An IP literal uri is its own default (sc_attrib_init). */
+	{
+		struct sc_conf_upstream *cu = (struct sc_conf_upstream *)UP(CARRIER)->conf;
+		char *saved = cu->host;
+
+		cu->host = (char *)"198.51.100.9";
+		sc_attrib_init(UP(CARRIER));
+		CHECK(from("198.51.100.9", &how) == UP(CARRIER));
+		cu->host = saved;
+		sc_attrib_init(UP(CARRIER));
+		CHECK(from("198.51.100.9", &how) == NULL);
+	}
 }
 
 /* ---- 2. sc_core_lan_input ---- */
@@ -1612,6 +1696,7 @@ int main(void)
 		return 1;
 	}
 	RUN(test_attribute);
+	RUN(test_attribute_by_address);
 	RUN(test_lan_malformed);
 	RUN(test_lan_stranger);
 	RUN(test_lan_device_response);
