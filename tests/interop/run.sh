@@ -42,11 +42,17 @@
 #   n  an upstream that refuses TCP, or accepts it and never speaks
 #      (python3): 503 with a Warning naming the cause within
 #      handshake_timeout + 1 s [B10]
+#   o  strangers on wan.listen: a peer at 127.0.0.5 without a client
+#      certificate gets 403 for an INVITE to a static device, a MESSAGE and
+#      an OPTIONS, and is closed after the third; bob's Contact token from
+#      it gets 403; no datagram reaches a device; the provider's own address
+#      without a certificate is attributed by accept_from, unmarked [B15]
 #
 # Relays, in order: the main one (a, b, e, f, g, m), restarted (h, l),
 # trusted: false and verify: false (b), the main one again (j), keepalive
 # per device and shared (k), the s_server one (c), the client-certificate
-# one against a second Kamailio (d), the unreachable upstreams (n).  With a
+# one against a second Kamailio (d), the unreachable upstreams (n), one with
+# a static device (o).  With a
 # sanitizer build every relay log must be free of sanitizer reports.
 #
 # usage: tests/interop/run.sh     (from anywhere; runs from the top)
@@ -434,25 +440,34 @@ EOM
 		fail "l: $_li_name: bob's phone did not start"
 		return 1
 	fi
-	rm -f "$tmp/$_li_name.in"
-	mkfifo "$tmp/$_li_name.in" || return 1
-	openssl s_client -connect "127.0.0.1:$WAN" -bind "127.0.0.1:$l_port" \
-		-servername sip.example.test -CAfile "$certs/ca.pem" -cert "$_li_cert" \
-		-cert_chain "$certs/intermediate.pem" -key "$_li_key" -brief -nocommands -ign_eof \
-		<>"$tmp/$_li_name.in" >"$tmp/$_li_name.out" 2>"$tmp/$_li_name.err" &
-	_li_pid=$!
-	it_track "$_li_pid"
-	if wait_until 50 l_client "$_li_pid" "$tmp/$_li_name.err" 'CONNECTION ESTABLISHED'; then
-		cat "$tmp/$_li_name.sip" >"$tmp/$_li_name.in"
-		# bob answers 200 and is done; the answer comes back to s_client.
-		wait_until 50 l_client "$_li_pid" "$tmp/$_li_name.out" '^SIP/2\.0 [1-6][0-9][0-9] '
-	else
-		fail "l: $_li_name: s_client did not connect to wan.listen"
-		show "$tmp/$_li_name.err"
-	fi
-	it_stop "$_li_pid"
+	wan_client "$_li_name" 127.0.0.1 "$l_port" "$tmp/$_li_name.sip" '^SIP/2\.0 [1-6][0-9][0-9] ' \
+		-cert "$_li_cert" -cert_chain "$certs/intermediate.pem" -key "$_li_key"
 	it_stop "$(cat "$tmp/$_li_name-uas.pid")"
-	tr -d '\r' <"$tmp/$_li_name.out" >"$tmp/$_li_name.ans"
+}
+# wan_client NAME IP PORT FILE ERE [ARGS...]: openssl s_client from IP:PORT
+# to wan.listen, ARGS its certificate options (none: no client
+# certificate), its stdin a FIFO held open read-write; once connected it
+# writes FILE and waits up to 5 s for a line of what comes back to match
+# ERE (or for the relay to close).  What came back: $tmp/NAME.ans.
+wan_client() {
+	_wc_name=$1 _wc_ip=$2 _wc_port=$3 _wc_file=$4 _wc_ere=$5
+	shift 5
+	rm -f "$tmp/$_wc_name.in"
+	mkfifo "$tmp/$_wc_name.in" || return 1
+	openssl s_client -connect "127.0.0.1:$WAN" -bind "$_wc_ip:$_wc_port" \
+		-servername sip.example.test -CAfile "$certs/ca.pem" "$@" -brief -nocommands -ign_eof \
+		<>"$tmp/$_wc_name.in" >"$tmp/$_wc_name.out" 2>"$tmp/$_wc_name.err" &
+	_wc_pid=$!
+	it_track "$_wc_pid"
+	if wait_until 50 l_client "$_wc_pid" "$tmp/$_wc_name.err" 'CONNECTION ESTABLISHED'; then
+		cat "$_wc_file" >"$tmp/$_wc_name.in"
+		wait_until 50 l_client "$_wc_pid" "$tmp/$_wc_name.out" "$_wc_ere"
+	else
+		fail "$_wc_name: s_client did not connect to wan.listen from $_wc_ip"
+		show "$tmp/$_wc_name.err"
+	fi
+	it_stop "$_wc_pid"
+	tr -d '\r' <"$tmp/$_wc_name.out" >"$tmp/$_wc_name.ans"
 }
 # l_client PID FILE ERE: a line of FILE matches ERE; 2 when s_client PID
 # is gone (for wait_until).
@@ -844,6 +859,97 @@ else
 	show "$tmp/n-silent.out"
 fi
 it_stop "$n_silent_pid"
+
+# (o) B15: only an upstream reaches a device.  A stranger at 127.0.0.5
+# with no client certificate sends an INVITE for a static device, a MESSAGE
+# and an OPTIONS: each gets 403 and the relay closes the connection after
+# the third.  Another stranger brings a Contact token of bob's: 403.  No
+# datagram reaches either device (a UDP listener on each port).  The
+# provider's own address without a certificate (accept_from, by default
+# what the uri resolves to: localhost, 127.0.0.1) still reaches the static
+# device, unmarked.
+echo "-- o: strangers on wan.listen"
+PS=$(free_port) || give_up "no free port"
+sc_config "$tmp/o.yaml"
+cat >>"$tmp/o.yaml" <<EOF
+  - { name: pbx, match: "127.0.0.1:$PS", upstream: provider, address: "127.0.0.1:$PS", alert_info: cisco-ata }
+EOF
+# The provider by name: its addresses are what the relay looks up at
+# start (no flow of this run ever dials, so no flow looks it up).
+sed -i "s#uri: 127\.0\.0\.1:$KTLS#uri: localhost:$KTLS#" "$tmp/o.yaml"
+grep -q "uri: localhost:" "$tmp/o.yaml" || give_up "o: config not edited (uri)"
+# udp_sink NAME PORT: every datagram to 127.0.0.1:PORT appended to
+# $tmp/NAME.dgrams; its PID in sink_pid.
+udp_sink() {
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+f = open(sys.argv[2], "ab", buffering=0)
+while True:
+    f.write(s.recvfrom(65536)[0] + b"\n--\n")' "$2" "$tmp/$1.dgrams" >"$tmp/$1.sink.out" 2>&1 &
+	sink_pid=$!
+	it_track "$sink_pid"
+	: >>"$tmp/$1.dgrams"
+	wait_until 50 bound udp "$2"
+}
+# o_request METHOD RURI PORT TAG: a request from 127.0.0.x:PORT.
+o_request() {
+	cat <<EOM | crlf
+$1 $2 SIP/2.0
+Via: SIP/2.0/TLS 127.0.0.5:$3;branch=z9hG4bK-o-$4-$$;rport
+Max-Forwards: 70
+From: <sip:mallory@evil.example>;tag=o-$4
+To: <sip:victim@sip.example.test>
+Call-ID: o-$4-$$@evil
+CSeq: 1 $1
+Contact: <sip:mallory@127.0.0.5:$3;transport=tls>
+Alert-Info: <http://evil.example/o.wav>
+Content-Length: 0
+
+EOM
+}
+if sc_start "$tmp/o.yaml" "udp:$LAN" "tcp:$LANT" "tcp:$WAN" && udp_sink o-pbx "$PS" &&
+	o_pbx_sink=$sink_pid && udp_sink o-bob "$PB"; then
+	o_bob_sink=$sink_pid
+	o_port=$(free_port) || give_up "no free port"
+	{
+		o_request INVITE "sip:+4930555@127.0.0.1:$WAN" "$o_port" 1
+		o_request MESSAGE "sip:+4930555@127.0.0.1:$WAN" "$o_port" 2
+		o_request OPTIONS "sip:+4930555@127.0.0.1:$WAN" "$o_port" 3
+	} >"$tmp/o-stranger.sip"
+	wan_client o-stranger 127.0.0.5 "$o_port" "$tmp/o-stranger.sip" 'CSeq: 1 OPTIONS'
+	check "o: the stranger's INVITE, MESSAGE and OPTIONS each got 403" \
+		eval '[ "$(grep -c "^SIP/2\.0 403 " "$tmp/o-stranger.ans")" = 3 ]'
+	log_has "o: the relay says the connection belongs to no upstream" "$sc_log" \
+		"from 127\.0\.0\.5 port $o_port: belongs to no upstream"
+	log_has "o: ... and closes it after the third refusal" "$sc_log" \
+		"from 127\.0\.0\.5 port $o_port: closing: 3 requests refused"
+	o_port=$(free_port) || give_up "no free port"
+	o_request INVITE "sip:bob@127.0.0.1:$WAN;transport=tls;sc=phone-b~$(printf '127.0.0.1:%s' "$PB" | od -An -tx1 | tr -d ' \n')~" \
+		"$o_port" 4 >"$tmp/o-token.sip"
+	wan_client o-token 127.0.0.5 "$o_port" "$tmp/o-token.sip" '^SIP/2\.0 [1-6][0-9][0-9] '
+	check "o: a stranger's INVITE with bob's Contact token got 403" \
+		answer_is o-token '^SIP/2\.0 403 '
+	sleep 1
+	check "o: no datagram reached the static device" not grep -q . "$tmp/o-pbx.dgrams"
+	check "o: no datagram reached bob" not grep -q . "$tmp/o-bob.dgrams"
+	# The provider's address, no certificate: by accept_from, unmarked.
+	o_port=$(free_port) || give_up "no free port"
+	o_request INVITE "sip:+4930555@127.0.0.1:$WAN" "$o_port" 5 | sed 's/127\.0\.0\.5/127.0.0.1/g' \
+		>"$tmp/o-provider.sip"
+	wan_client o-provider 127.0.0.1 "$o_port" "$tmp/o-provider.sip" '^SIP/2\.0 1[0-9][0-9] '
+	log_has "o: the provider's address without a certificate is the provider's (accept_from)" \
+		"$sc_log" "from 127\.0\.0\.1 port $o_port: upstream provider by its address"
+	wait_until 30 grep -q '^INVITE ' "$tmp/o-pbx.dgrams"
+	check "o: ... and its INVITE reaches the static device" grep -q '^INVITE ' "$tmp/o-pbx.dgrams"
+	check "o: ... with no Alert-Info (never trust-marked without a certificate)" \
+		not grep -qi '^Alert-Info' "$tmp/o-pbx.dgrams"
+	sc_end o
+else
+	fail "o: the relay or the device listeners did not start"
+fi
+it_stop "${o_pbx_sink:-}"
+it_stop "${o_bob_sink:-}"
 
 # --- sanitizers --------------------------------------------------------------
 
