@@ -272,7 +272,8 @@ int sc_relay_new(struct sc_relay **out, uv_loop_t *loop, const struct sc_conf *c
 		rc = contexts(r);
 	if (rc == 0)
 		rc = sc_flows_build(&r->flows, &r->nflows, &r->core.reg, loop, &r->links, &sc_relay_lan_flow, r);
-	if (rc == 0 && sc_relay_lookups_start(r) < 0)
+	/* Only connections to wan.listen are attributed (B15). */
+	if (rc == 0 && conf->wan.enabled && conf->wan.nlisten && sc_relay_lookups_start(r) < 0)
 		rc = -ENOMEM;
 	return rc;
 }
