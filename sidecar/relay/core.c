@@ -680,8 +680,11 @@ int sc_core_wan_input(struct sc_core *c, const char *buf, size_t len,
 	return rc;
 }
 
-int sc_core_undeliverable(struct sc_core *c, struct sc_core_out *o)
+int sc_core_undeliverable(struct sc_core *c, const char *buf, size_t len, struct sc_core_out *o)
 {
+	/* buf: the request again, from a copy that waited for a connection. */
+	if (buf && sc_sip_msg_parse(&c->msg, buf, len) < 0)
+		return SC_CORE_DROP;
 	if (!c->msg.is_request)
 		return SC_CORE_DROP;
 	o->why = "no connection to the device";

@@ -190,9 +190,11 @@ int sc_core_wan_input(struct sc_core *c, const char *buf, size_t len,
 		      const struct sc_core_link *lk, uint64_t now, struct sc_core_out *o);
 
 /* The request in c->msg that sc_core_wan_input forwarded could not be
- * delivered (the device's TCP connection is gone): REPLY with a 480 for
- * the provider, or DROP for a response or an ACK. */
-int sc_core_undeliverable(struct sc_core *c, struct sc_core_out *o);
+ * delivered (the device's TCP connection is gone, or the one the relay
+ * opened to it was refused: then buf holds the provider's request, len
+ * bytes, else NULL): REPLY with a 480 for the provider, or DROP for a
+ * response or an ACK. */
+int sc_core_undeliverable(struct sc_core *c, const char *buf, size_t len, struct sc_core_out *o);
 
 /* A TCP or TLS stream broke (over 64 KiB, or it cannot be framed), or a
  * datagram was over 64 KiB: counted as malformed (B8). */

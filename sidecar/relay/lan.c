@@ -227,6 +227,17 @@ static void tcp_broken(void *arg, struct sc_tcp_conn *c, int err)
 		const char *name = c->data ? ((struct sc_dev *)c->data)->name : "?";
 
 		sc_net_addr_str(&c->peer.ss, who, sizeof(who));
+		/* A provider's request that waited for this connection: its
+		 * 480 at once, not after the provider's own timer. */
+		if (b && !b->fallback) {
+			struct sc_link *l = sc_links_find(&r->links, b->link);
+
+			log_info("device %s: cannot connect to it over TCP at %s: %s", name, who,
+				 uv_strerror(err));
+			if (l && sc_core_undeliverable(&r->core, b->buf, b->len, &r->out) == SC_CORE_REPLY)
+				(void)sc_link_send(l, r->out.buf, r->out.len);
+			return;
+		}
 		/* Sent over TCP for its size, and the device takes no TCP: over
 		 * UDP after all (RFC 3261 §18.1.1), repeated as any UDP request. */
 		if (b) {

@@ -18,9 +18,30 @@
 /* Requests refused on a connection of no upstream before it is closed. */
 #define SC_RELAY_REFUSALS 3
 
-/* Sends the core's output to a device. */
-static int to_device(struct sc_relay *r, const struct sc_core_out *o)
+/* A copy of len bytes at buf kept on connection t (wiring.h). */
+static void keep(struct sc_tcp_conn *t, const struct sc_core_out *o, uint64_t link, bool fallback,
+		 const char *buf, size_t len)
 {
+	struct sc_relay_big *b = malloc(sizeof(*b) + len);
+
+	if (!b)
+		return;
+	b->key = o->key;
+	b->link = link;
+	b->invite = false;
+	b->fallback = fallback;
+	b->dst = o->dst;
+	b->len = len;
+	memcpy(b->buf, buf, len);
+	free(t->spare);
+	t->spare = b;
+}
+
+/* Sends the core's output to a device; link: the provider's connection a
+ * request came on (0: a timer's output). */
+static int to_device(struct sc_relay *r, const struct sc_core_out *o, uint64_t link)
+{
+	const struct sc_sip_msg *m = &r->core.msg;
 	const char *cr = memchr(o->buf, '\r', o->len);
 	char who[64];
 
@@ -30,28 +51,24 @@ static int to_device(struct sc_relay *r, const struct sc_core_out *o)
 		/* Too large for UDP (mtu.h): a connection of its own, keeping
 		 * the UDP form in case the device does not take TCP. */
 		if (o->alt && (!t || t->connecting)) {
-			struct sc_relay_big *b = malloc(sizeof(*b) + o->alt_len);
-
 			t = sc_tcp_connect(&r->tcp, (const struct sockaddr *)&o->dst.ss, o->device);
-			if (t && b) {
-				b->key = o->key;
-				b->invite = r->core.msg.is_request && sc_str_eqz(r->core.msg.method, "INVITE");
-				b->dst = o->dst;
-				b->len = o->alt_len;
-				memcpy(b->buf, o->alt, o->alt_len);
-				t->spare = b;
-				b = NULL;
+			if (t) {
+				keep(t, o, link, true, o->alt, o->alt_len);
+				if (t->spare)
+					((struct sc_relay_big *)t->spare)->invite = sc_str_eqz(m->method, "INVITE");
 			}
-			free(b);
 			log_debug("device %s: %zu bytes: over TCP to %s (RFC 3261 §18.1.1)",
 				  o->device->name, o->len, sc_net_addr_str(&o->dst.ss, who, sizeof(who)));
 		}
 		/* Its own connection has closed: a new one to where it listens
-		 * (RFC 3261 §18.2.2); what is sent waits until it is up. */
+		 * (RFC 3261 §18.2.2); what is sent waits until it is up, and a
+		 * provider's request is kept for its 480 if it is refused. */
 		if (!t) {
 			t = sc_tcp_connect(&r->tcp, (const struct sockaddr *)&o->dst.ss, o->device);
 			log_info("device %s: its TCP connection has closed: connecting to %s", o->device->name,
 				 sc_net_addr_str(&o->dst.ss, who, sizeof(who)));
+			if (t && link && m->is_request && !sc_str_eqz(m->method, "ACK"))
+				keep(t, o, link, false, m->buf, m->len);
 		}
 		if (!t) {
 			log_warn("device %s: cannot connect to it over TCP", o->device->name);
@@ -78,7 +95,7 @@ static void timer_out(struct sc_relay *r, const struct sc_core_out *o)
 		if (l)
 			(void)sc_link_send(l, o->buf, o->len);
 	} else if (o->device) {
-		(void)to_device(r, o);
+		(void)to_device(r, o, 0);
 	} else {
 		(void)sc_udp_send(&r->udp, (const struct sockaddr *)&o->dst.ss, o->buf, o->len);
 		return;
@@ -134,9 +151,9 @@ static void link_message(void *arg, struct sc_link *l, const char *buf, size_t l
 				 peer, l->refused);
 			sc_tls_conn_close(l->conn, "refused: it belongs to no upstream");
 		}
-	} else if (to_device(r, o) < 0) {
+	} else if (to_device(r, o, l->id) < 0) {
 		o->alt = NULL;
-		if (sc_core_undeliverable(&r->core, o) == SC_CORE_REPLY)
+		if (sc_core_undeliverable(&r->core, NULL, 0, o) == SC_CORE_REPLY)
 			(void)sc_link_send(l, o->buf, o->len);
 	} else {
 		sc_relay_retx_arm(r);

@@ -34,11 +34,16 @@ struct sc_relay {
 	struct sc_core_out out;
 };
 
-/* A request sent over TCP for its size (mtu.h), kept on the connection
- * made for it until that connection is up: refused, it goes over UDP. */
+/* A provider's request kept on the TCP connection the relay opens to a
+ * device for it, until that connection is up.  Refused: a request sent
+ * over TCP for its size (mtu.h, fallback) goes over UDP after all, its UDP
+ * form in buf; any other (buf: the provider's request as it came, on link)
+ * gets its 480 at once. */
 struct sc_relay_big {
 	uint64_t key;
+	uint64_t link;
 	bool invite;
+	bool fallback;
 	struct sc_net_addr dst;
 	size_t len;
 	char buf[];

@@ -30,7 +30,8 @@
 #      phones can be called at once, none registering again [B7]
 #   v  a TCP phone whose connection has closed (it registered, and its
 #      sipp is gone): a call for it opens a new connection to its Contact
-#      (RFC 3261 §18.2.2) instead of a 480 [B5]
+#      (RFC 3261 §18.2.2) instead of a 480 [B5]; once the phone is off, that
+#      connection is refused and the call gets 480 at once
 #   x  provider INVITEs over 1300 bytes: to a phone that listens on TCP too,
 #      over TCP; to one that does not, over UDP after its TCP port refused,
 #      counted; to a phone matched by address and port, over UDP, counted
@@ -353,6 +354,18 @@ sipp_ok v-reg "v: victor registers over TCP, and his phone goes"
 call_at v v victor 127.0.0.2 "$PV" uac-call.xml -t t1 -key cparams ";transport=tcp"
 log_has "v: the relay connected to victor's Contact" "$sc_log" \
 	"device phone-v: its TCP connection has closed: connecting to 127\.0\.0\.2:$PV"
+# Now victor's phone is off: the relay's connection is refused, and the
+# call gets its 480 at once, not after the provider's own 2-minute timer.
+sed 's/<recv response="503">/<recv response="480">/' "$IT_DIR/scenarios/uac-unavailable.xml" \
+	>"$tmp/uac-480.xml"
+grep -q 'response="480"' "$tmp/uac-480.xml" || give_up "v: scenario not edited"
+v_t0=$(date +%s%N)
+sipp_run v-off "$tmp/uac-480.xml" "$RELAY" -p "$PA" -s victor -key me alice
+v_ms=$(ms_since "$v_t0")
+sipp_ok v-off "v: alice's call to victor's phone, now off, gets 480 (after $v_ms ms)"
+check "v: ... within 3 s ($v_ms ms)" [ "$v_ms" -le 3000 ]
+log_has "v: the relay says it cannot connect to victor" "$sc_log" \
+	"device phone-v: cannot connect to it over TCP at 127\.0\.0\.2:$PV"
 sc_end v
 
 # --- x: requests too large for UDP --------------------------------------------------

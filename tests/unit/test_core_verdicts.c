@@ -1302,17 +1302,31 @@ static void test_undeliverable(void)
 	 * provider, on its own transaction. */
 	provider_calls_ata("INVITE", "z9hG4bK-und1", 0x9101);
 	memset(&out, 0, sizeof(out));
-	CHECK_EQ_INT(sc_core_undeliverable(&core, &out), SC_CORE_REPLY);
+	CHECK_EQ_INT(sc_core_undeliverable(&core, NULL, 0, &out), SC_CORE_REPLY);
 	CHECK(out.why != NULL);
 	check_reply(&out, 480, "Temporarily Unavailable", NULL);
 	CHECK_EQ_INT(nhdr(&resp, SC_HDR_VIA), 1);
 	CHECK_STR(hdr(&resp, SC_HDR_VIA, 0), "SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bK-und1;rport");
 	CHECK_STR(resp.m.call_id, "z9hG4bK-und1@203.0.113.5");
 	CHECK_STR(resp.m.cseq_method, "INVITE");
+	/* The same from a copy of the request (it waited for a connection
+	 * the device refused), whatever c->msg holds by then. */
+	{
+		static char other[8192];
+
+		snprintf(req, sizeof(req), "%s", provider_request("INVITE", ATA_RURI, "z9hG4bK-und3"));
+		snprintf(other, sizeof(other), "%s", ata_request("OPTIONS", "z9hG4bK-und4"));
+		CHECK_EQ_INT(sc_sip_msg_parse(&core.msg, other, strlen(other)), 0);
+	}
+	CHECK_EQ_INT(sc_core_undeliverable(&core, req, strlen(req), &out), SC_CORE_REPLY);
+	check_reply(&out, 480, "Temporarily Unavailable", NULL);
+	CHECK_STR(hdr(&resp, SC_HDR_VIA, 0), "SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bK-und3;rport");
+	CHECK_STR(resp.m.cseq_method, "INVITE");
+	CHECK_EQ_INT(sc_core_undeliverable(&core, "not SIP", 7, &out), SC_CORE_DROP);
 	/* An ACK gets nothing. */
 	CHECK_EQ_INT(wan_at(provider_request("ACK", ATA_RURI, "z9hG4bK-und1"), &lk, now),
 		     SC_CORE_FORWARD);
-	CHECK_EQ_INT(sc_core_undeliverable(&core, &out), SC_CORE_DROP);
+	CHECK_EQ_INT(sc_core_undeliverable(&core, NULL, 0, &out), SC_CORE_DROP);
 
 	/* A provider's response the device cannot be given: nothing to say. */
 	snprintf(req, sizeof(req), "%s", ata_request("INVITE", "z9hG4bK-und2"));
@@ -1324,7 +1338,7 @@ static void test_undeliverable(void)
 	CHECK_EQ_INT(wan_at(answer(&fwd, "180 Ringing"), &lk, now), SC_CORE_FORWARD);
 	CHECK(out.device == DEV(KITCHEN));
 	CHECK_STR(sc_str_cstr(addr_text(&out.dst)), ATA_IP ":5060");
-	CHECK_EQ_INT(sc_core_undeliverable(&core, &out), SC_CORE_DROP);
+	CHECK_EQ_INT(sc_core_undeliverable(&core, NULL, 0, &out), SC_CORE_DROP);
 	/* Only the provider's INVITE is being repeated to the ATA: not its
 	 * ACK, not a response. */
 	CHECK_EQ_INT(core.retx.n, 1);
