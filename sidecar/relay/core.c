@@ -657,6 +657,7 @@ int sc_core_wan_input(struct sc_core *c, const char *buf, size_t len,
 	o->malformed = false;
 	o->notice = false;
 	o->unattributed = false;
+	o->alt = NULL;
 	rc = sc_sip_msg_parse(m, buf, len);
 	if (rc < 0) {
 		c->st.malformed++;

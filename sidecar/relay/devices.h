@@ -57,8 +57,6 @@ struct sc_dev {
 	bool seen;                              /* it has sent something */
 	struct sc_net_addr src;                 /* where from, last time */
 	enum sc_transport tp;                   /* over which transport */
-	char aor[64];        /* the user part of its last REGISTER's To URI */
-	char contact[256];   /* that REGISTER's Contact URI, as the device wrote it */
 	struct sc_dev_line lines[SC_DEV_LINES]; /* each registered Contact's source */
 	unsigned next_line;                     /* the one to reuse when all are taken */
 	/* B7 (register.h): its registration, the REGISTER waiting for an answer. */

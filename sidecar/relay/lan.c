@@ -249,8 +249,8 @@ static void tcp_broken(void *arg, struct sc_tcp_conn *c, int err)
 			sc_relay_retx_arm(r);
 			return;
 		}
-		/* Ours to a device: the request it was to carry gets no
-		 * answer from here (the provider's own timer ends it). */
+		/* Nothing kept (an ACK, a timer's output, no memory): nothing
+		 * to answer from here. */
 		log_warn("device %s: cannot connect to it over TCP at %s: %s", name, who,
 			 uv_strerror(err));
 		return;

@@ -48,7 +48,9 @@ int sc_mtu_wan_request(struct sc_core *c, const struct sc_sip_msg *m,
 	o->alt_len = 0;
 	if (rc != SC_CORE_FORWARD || o->tp != SC_TP_UDP)
 		return rc;
-	if (!invite && went_tcp(c, o->branch_key))
+	/* Only a CANCEL or an ACK shares its INVITE's branch. */
+	if ((sc_str_eqz(m->method, "CANCEL") || sc_str_eqz(m->method, "ACK")) &&
+	    went_tcp(c, o->branch_key))
 		return again_over_tcp(c, m, lk, o);
 	if (o->len <= SC_MTU_UDP_MAX)
 		return rc;

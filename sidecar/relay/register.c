@@ -30,35 +30,20 @@ enum reg_kind {
 	REG_BINDS = 1,
 };
 
-/* Remembers the user part of the To URI and the first Contact URI, for
- * routing requests to the AOR later (B5); a removal forgets them.
- * Returns what the REGISTER does. */
-static enum reg_kind remember(struct sc_dev *d, const struct sc_sip_msg *m)
+/* What a REGISTER does, by its first Contact (its lines, each with the AOR
+ * and Contact it registers, are kept by lines() below). */
+static enum reg_kind reg_kind(const struct sc_sip_msg *m)
 {
-	const struct sc_sip_hdr *to, *ct;
-	struct sc_sip_addr a, c;
+	const struct sc_sip_hdr *ct;
+	struct sc_sip_addr c;
 	sc_str first;
 	size_t pos = 0;
-	int k = -1, j = -1;
+	int j = -1;
 
-	to = sc_sip_msg_next(m, SC_HDR_TO, &k);
 	ct = sc_sip_msg_next(m, SC_HDR_CONTACT, &j);
-	if (!to || !ct || sc_sip_addr_parse(&a, to->value) < 0 ||
-	    sc_sip_split(ct->value, &pos, &first) != 1 || sc_sip_addr_parse(&c, first) < 0)
+	if (!ct || sc_sip_split(ct->value, &pos, &first) != 1 || sc_sip_addr_parse(&c, first) < 0)
 		return REG_QUERY;
-	if (sc_register_removes(m, &c)) {
-		d->aor[0] = '\0';
-		d->contact[0] = '\0';
-		return REG_REMOVES;
-	}
-	if (a.uri.is_sip && sc_str_set(a.uri.user) && a.uri.user.n < sizeof(d->aor) &&
-	    c.uri.is_sip && c.uri_str.n < sizeof(d->contact)) {
-		memcpy(d->aor, a.uri.user.p, a.uri.user.n);
-		d->aor[a.uri.user.n] = '\0';
-		memcpy(d->contact, c.uri_str.p, c.uri_str.n);
-		d->contact[c.uri_str.n] = '\0';
-	}
-	return REG_BINDS;
+	return sc_register_removes(m, &c) ? REG_REMOVES : REG_BINDS;
 }
 
 const struct sc_dev_line *sc_register_line(const struct sc_dev *d, const char *hostport)
@@ -149,7 +134,7 @@ static void lines(struct sc_dev *d, const struct sc_sip_msg *m, const struct soc
 void sc_register_sent(struct sc_dev *d, const struct sc_sip_msg *m, uint64_t key,
 		      const struct sockaddr *src, enum sc_transport tp)
 {
-	enum reg_kind kind = remember(d, m);
+	enum reg_kind kind = reg_kind(m);
 	char *copy = NULL;
 
 	lines(d, m, src, tp);

@@ -35,9 +35,9 @@
 bool sc_register_removes(const struct sc_sip_msg *m, const struct sc_sip_addr *contact);
 
 /* A REGISTER from device d (transaction key key, from src over tp):
- * remembers its AOR and first Contact for routing (B5; a removal forgets
- * them), where each of its Contacts registered from (a line), and keeps a
- * copy until the provider answers it. */
+ * remembers each of its Contacts as a line, with where it registered from
+ * and the AOR it registers, for routing (B5; a removal forgets the line),
+ * and keeps a copy until the provider answers it. */
 void sc_register_sent(struct sc_dev *d, const struct sc_sip_msg *m, uint64_t key,
 		      const struct sockaddr *src, enum sc_transport tp);
 

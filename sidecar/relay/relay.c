@@ -18,9 +18,11 @@
 /* Requests refused on a connection of no upstream before it is closed. */
 #define SC_RELAY_REFUSALS 3
 
-/* A copy of len bytes at buf kept on connection t (wiring.h). */
-static void keep(struct sc_tcp_conn *t, const struct sc_core_out *o, uint64_t link, bool fallback,
-		 const char *buf, size_t len)
+/* A copy of len bytes at buf kept on connection t (wiring.h): the UDP
+ * form of a request too large for UDP (fallback), or the provider's
+ * request m as it came. */
+static void keep(struct sc_tcp_conn *t, const struct sc_core_out *o, const struct sc_sip_msg *m,
+		 uint64_t link, bool fallback, const char *buf, size_t len)
 {
 	struct sc_relay_big *b = malloc(sizeof(*b) + len);
 
@@ -28,7 +30,7 @@ static void keep(struct sc_tcp_conn *t, const struct sc_core_out *o, uint64_t li
 		return;
 	b->key = o->key;
 	b->link = link;
-	b->invite = false;
+	b->invite = sc_str_eqz(m->method, "INVITE");
 	b->fallback = fallback;
 	b->dst = o->dst;
 	b->len = len;
@@ -49,14 +51,12 @@ static int to_device(struct sc_relay *r, const struct sc_core_out *o, uint64_t l
 		struct sc_tcp_conn *t = sc_tcp_find_data(&r->tcp, o->device);
 
 		/* Too large for UDP (mtu.h): a connection of its own, keeping
-		 * the UDP form in case the device does not take TCP. */
-		if (o->alt && (!t || t->connecting)) {
+		 * the UDP form in case the device does not take TCP (only a
+		 * provider's request has one). */
+		if (link && o->alt && (!t || t->connecting)) {
 			t = sc_tcp_connect(&r->tcp, (const struct sockaddr *)&o->dst.ss, o->device);
-			if (t) {
-				keep(t, o, link, true, o->alt, o->alt_len);
-				if (t->spare)
-					((struct sc_relay_big *)t->spare)->invite = sc_str_eqz(m->method, "INVITE");
-			}
+			if (t)
+				keep(t, o, m, link, true, o->alt, o->alt_len);
 			log_debug("device %s: %zu bytes: over TCP to %s (RFC 3261 §18.1.1)",
 				  o->device->name, o->len, sc_net_addr_str(&o->dst.ss, who, sizeof(who)));
 		}
@@ -68,7 +68,7 @@ static int to_device(struct sc_relay *r, const struct sc_core_out *o, uint64_t l
 			log_info("device %s: its TCP connection has closed: connecting to %s", o->device->name,
 				 sc_net_addr_str(&o->dst.ss, who, sizeof(who)));
 			if (t && link && m->is_request && !sc_str_eqz(m->method, "ACK"))
-				keep(t, o, link, false, m->buf, m->len);
+				keep(t, o, m, link, false, m->buf, m->len);
 		}
 		if (!t) {
 			log_warn("device %s: cannot connect to it over TCP", o->device->name);
@@ -152,13 +152,11 @@ static void link_message(void *arg, struct sc_link *l, const char *buf, size_t l
 			sc_tls_conn_close(l->conn, "refused: it belongs to no upstream");
 		}
 	} else if (to_device(r, o, l->id) < 0) {
-		o->alt = NULL;
 		if (sc_core_undeliverable(&r->core, NULL, 0, o) == SC_CORE_REPLY)
 			(void)sc_link_send(l, o->buf, o->len);
 	} else {
 		sc_relay_retx_arm(r);
 	}
-	o->alt = NULL; /* only this output's: r->out serves every path */
 }
 
 void sc_relay_retx_arm(struct sc_relay *r)

@@ -196,7 +196,7 @@ static void check_registry(const struct sc_conf *c, const struct sc_devices *r)
 		CHECK(strcmp(u->name, u->conf->name) == 0);
 		/* Nothing learnt yet. */
 		CHECK(!d->seen);
-		CHECK(d->aor[0] == '\0');
+		CHECK(d->lines[0].hostport[0] == '\0' && d->lines[0].aor[0] == '\0');
 	}
 }
 
@@ -346,7 +346,7 @@ static void check_learnt(struct sc_core *core, struct sc_core_out *out)
 		     SC_CORE_FORWARD);
 	for (i = 0; i < core->reg.ndev; i++)
 		CHECK(core->reg.dev[i]->seen == (core->reg.dev[i] == d));
-	CHECK(strcmp(d->aor, "1005") == 0);
+	CHECK(strcmp(d->lines[0].aor, "1005") == 0);
 	CHECK_EQ_INT(sc_core_outbound(core, &m, d, SA(lab), SC_TP_TCP, WAN, out), SC_CORE_FORWARD);
 	/* Our Via is the first line after the request line. */
 	out->buf[out->len < sizeof(out->buf) ? out->len : sizeof(out->buf) - 1] = '\0';

@@ -140,8 +140,8 @@ static void test_sent_accepted(void)
 	sc_register_sent(&dev, parse(r1), 0x11, (const struct sockaddr *)&src, SC_TP_UDP);
 	CHECK(dev.pending && dev.pending_len == strlen(r1));
 	CHECK(dev.reg == NULL);
-	CHECK_STR(sc_str_cstr(dev.aor), "4930123456");
-	CHECK_STR(sc_str_cstr(dev.contact), "sip:4930123456@192.168.1.20:5060");
+	CHECK_STR(sc_str_cstr(dev.lines[0].aor), "4930123456");
+	CHECK_STR(sc_str_cstr(dev.lines[0].contact), "sip:4930123456@192.168.1.20:5060");
 	sc_register_accepted(&dev, 0x12);
 	CHECK(dev.reg == NULL);
 	sc_register_accepted(&dev, 0x11);
@@ -177,12 +177,12 @@ static void test_sent_accepted(void)
 		CHECK(dev.pending == NULL && dev.pending_key == 0);
 		sc_register_accepted(&dev, 0x16);
 		CHECK(dev.reg == before && dev.reg != NULL);
-		CHECK_STR(sc_str_cstr(dev.aor), "4930123456");
+		CHECK_STR(sc_str_cstr(dev.lines[0].aor), "4930123456");
 	}
 	/* The removal: nothing left to replay, nor to route by AOR. */
 	sc_register_sent(&dev, parse(reg(4, "c2@ata", 3, ";expires=0", "")), 0x15,
 			 (const struct sockaddr *)&src, SC_TP_UDP);
-	CHECK(dev.aor[0] == '\0');
+	CHECK(dev.lines[0].aor[0] == '\0' && dev.lines[0].hostport[0] == '\0');
 	CHECK(dev.pending == NULL && dev.pending_key == 0x15);
 	sc_register_accepted(&dev, 0x15);
 	CHECK(dev.reg == NULL && dev.pending == NULL);
